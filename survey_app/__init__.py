@@ -1,0 +1,1 @@
+"""Innspill: a county's integration survey, consultation and settlement recommendation."""

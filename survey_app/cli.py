@@ -1,0 +1,211 @@
+"""The ``survey-app`` command: set-up, demo, serving and the county's housekeeping."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlmodel import Session, select
+
+from survey_app import audit
+from survey_app.config import Settings
+from survey_app.db import make_engine, upgrade
+from survey_app.models import Role, Round
+from survey_app.questionnaires import QuestionnaireError, load_file
+from survey_app.services import catalog, demo, invitations, register, users
+
+app = typer.Typer(help="Innspill: kommuneundersøkelse, konsultasjon og anbefaling om bosetting.",
+                  no_args_is_help=True)
+register_app = typer.Typer(help="Kommuneregisteret.", no_args_is_help=True)
+users_app = typer.Typer(help="Ansattbrukere.", no_args_is_help=True)
+invitations_app = typer.Typer(help="Invitasjonslenker.", no_args_is_help=True)
+questionnaires_app = typer.Typer(help="Spørreskjemaer.", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+app.add_typer(users_app, name="users")
+app.add_typer(invitations_app, name="invitations")
+app.add_typer(questionnaires_app, name="questionnaires")
+
+INVITATION_COLUMNS = ["kommunenummer", "kommune", "url"]
+
+
+class State:
+    data_dir: Path | None = None
+
+
+@app.callback()
+def main(
+    data_dir: Annotated[Path | None, typer.Option(envvar="SURVEY_APP_DATA_DIR",
+                                                  help="Mappen for databasen og nøkkelen (standard ./var).")] = None,
+) -> None:
+    State.data_dir = data_dir
+
+
+def _settings(**overrides: object) -> Settings:
+    if State.data_dir is not None:
+        overrides.setdefault("data_dir", State.data_dir)
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _ready_session(settings: Settings) -> Session:
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    return Session(engine, expire_on_commit=False)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    # Workers build their own app from the environment, so hand them the same settings that way.
+    os.environ["SURVEY_APP_DATA_DIR"] = str(settings.data_dir)
+    os.environ["SURVEY_APP_BASE_URL"] = settings.base_url
+    if settings.database_url:
+        os.environ["DATABASE_URL"] = settings.database_url
+    settings.resolved_secret_key()  # create the shared key before several workers race to
+    uvicorn.run("survey_app.main:app_from_env", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database and import the questionnaires in ./questionnaires."""
+    settings = _settings()
+    with _ready_session(settings) as session:
+        versions = catalog.import_directory(session, directory=settings.questionnaires_dir, actor=audit.SYSTEM)
+    typer.echo(f"Databasen er klar ({settings.sqlalchemy_url.split('@')[-1]}); {len(versions)} skjemaer importert.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adressen det lyttes på.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Porten.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Antall prosesser.")] = 1,
+) -> None:
+    """Serve Innspill (the schema is brought up to date first)."""
+    settings = _settings()
+    with _ready_session(settings):
+        pass
+    _serve(settings, host, port, workers)
+
+
+@app.command("demo")
+def demo_command(
+    port: Annotated[int, typer.Option(help="Porten.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Bare lag demodata, ikke start serveren.")] = False,
+) -> None:
+    """Set up the demo county (Viken) with open rounds and synthetic answers, then serve it."""
+    settings = _settings(base_url=f"http://127.0.0.1:{port}")
+    with _ready_session(settings) as session:
+        info = demo.setup_demo(session, settings=settings)
+        rows = invitations.export_rows(session, round_id=info.round_ids[0],
+                                       secret_key=settings.resolved_secret_key(), base_url=settings.base_url)
+    target = settings.data_dir / "invitations.csv"
+    _write_csv(target, rows)
+    typer.echo("")
+    typer.echo(f"Demoen er {'laget' if info.created else 'gjenbrukt'} i {settings.data_dir.resolve()}.")
+    typer.echo(f"  Ansattinnlogging: {settings.base_url}/ansatt/logg-inn")
+    typer.echo(f"  E-post: {info.admin_email}   Passord: {info.admin_password}")
+    typer.echo(f"  Invitasjonslenker for kommunene: {target.resolve()}")
+    if rows:
+        typer.echo(f"  For eksempel {rows[0]['kommune']}: {rows[0]['url']}")
+    typer.echo("")
+    if not no_serve:
+        _serve(settings, "127.0.0.1", port, 1)
+
+
+def _write_csv(target: Path, rows: list[dict[str, str]]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        _write_rows(fh, rows)
+
+
+def _write_rows(fh: object, rows: list[dict[str, str]]) -> None:
+    writer = csv.DictWriter(fh, fieldnames=INVITATION_COLUMNS)  # type: ignore[arg-type]
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+@register_app.command("load")
+def register_load(
+    file: Annotated[Path, typer.Argument(help="CSV med kolonnene kommunenummer,name,region[,malform].")],
+    county: Annotated[str | None, typer.Option(help="Fylkeskommunens navn.")] = None,
+) -> None:
+    """Load (or update) the municipality register from a CSV file."""
+    settings = _settings()
+    try:
+        rows = register.parse_register(file.read_text(encoding="utf-8"), source=str(file))
+    except (register.RegisterError, OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"Feil: {exc}", err=True)
+        raise typer.Exit(1) from None
+    with _ready_session(settings) as session:
+        register.load_register(session, rows=rows, county_name=county or settings.county_name, actor=audit.SYSTEM)
+    typer.echo(f"Lastet {len(rows)} kommuner.")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="E-postadressen (brukernavnet).")],
+    role: Annotated[Role, typer.Option(help="admin, radgiver eller leser.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Les passordet fra standard input.")] = False,
+    name: Annotated[str, typer.Option(help="Fullt navn.")] = "",
+) -> None:
+    """Create a staff user."""
+    if not password_stdin:
+        typer.echo("Oppgi passordet på standard input med --password-stdin.", err=True)
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = _settings()
+    with _ready_session(settings) as session:
+        try:
+            user = users.create_user(session, email=email, password=password, role=role, full_name=name,
+                                     actor=audit.SYSTEM)
+        except users.UserError as exc:
+            typer.echo(f"Feil: {exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"Opprettet {user.email} med rollen {user.role.value}.")
+
+
+@invitations_app.command("export")
+def invitations_export(
+    round_id: Annotated[int, typer.Option("--round", help="Rundens id (se ansattsidene).")],
+    output: Annotated[Path | None, typer.Option(help="Fil å skrive til (standard: skjermen).")] = None,
+) -> None:
+    """Write the round's invitation links as CSV: kommunenummer,kommune,url."""
+    settings = _settings()
+    with _ready_session(settings) as session:
+        if session.exec(select(Round).where(Round.id == round_id)).first() is None:
+            typer.echo(f"Feil: runde {round_id} finnes ikke.", err=True)
+            raise typer.Exit(1)
+        rows = invitations.export_rows(session, round_id=round_id, secret_key=settings.resolved_secret_key(),
+                                       base_url=settings.base_url)
+        audit.record(session, actor=audit.SYSTEM, action="invitations.export", object_type="round",
+                     object_id=round_id, details={"rows": len(rows)})
+        session.commit()
+    if output:
+        _write_csv(output, rows)
+        typer.echo(f"Skrev {len(rows)} lenker til {output}.")
+    else:
+        _write_rows(sys.stdout, rows)
+
+
+@questionnaires_app.command("check")
+def questionnaires_check(
+    paths: Annotated[list[Path], typer.Argument(help="Skjemafiler (YAML).")],
+) -> None:
+    """Validate questionnaire files; print FILE:LINE: problem for each error and exit 1 if any."""
+    failed = False
+    for path in paths:
+        try:
+            definition = load_file(path)
+        except QuestionnaireError as exc:
+            failed = True
+            for problem in exc.problems:
+                typer.echo(str(problem))
+        except OSError as exc:
+            failed = True
+            typer.echo(f"{path}:1: kan ikke lese filen ({exc.strerror})")
+        else:
+            typer.echo(f"{path}: OK ({sum(1 for _ in definition.questions())} spørsmål)", err=True)
+    raise typer.Exit(1 if failed else 0)

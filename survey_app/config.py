@@ -1,0 +1,74 @@
+"""Settings, read from the environment (prefix ``SURVEY_APP_``) once per process."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything that differs between a laptop, a test run and a county's server."""
+
+    model_config = SettingsConfigDict(env_prefix="SURVEY_APP_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    # DATABASE_URL is the conventional name; SURVEY_APP_DATABASE_URL works too.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "SURVEY_APP_DATABASE_URL")
+    )
+    secret_key: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    county_name: str = "Viken fylkeskommune"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
+    invitation_days: int = 120
+    session_max_age_seconds: int = 8 * 3600
+    secure_cookies: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if not self.secret_key or len(self.secret_key) < 32:
+                raise ValueError("SURVEY_APP_SECRET_KEY must be set to at least 32 characters in production")
+            if not self.database_url:
+                raise ValueError("DATABASE_URL must be set in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Accept the plain postgres:// form that hosting platforms hand out.
+            if url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+            elif url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{(self.data_dir / 'innspill.sqlite3').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; outside production one is created once per data dir and kept there.
+
+        Keeping it in a file (not in memory) is what lets several worker processes share sessions.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

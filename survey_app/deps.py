@@ -1,0 +1,93 @@
+"""Request dependencies, as ``Annotated`` aliases. Routes take these and nothing else from the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlmodel import Session, select
+
+from survey_app.config import Settings
+from survey_app.errors import LoginRequired, NoRespondentSession
+from survey_app.models import Invitation, Response, Round, StaffUser
+from survey_app.permissions import Action, can
+from survey_app.services import invitations
+from survey_app.services.responses import Draft, load_draft
+
+# Keys of the signed session cookie.
+STAFF_KEY = "staff_user_id"
+INVITATION_KEY = "invitation_id"
+EDITOR_KEY = "editor"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def optional_staff(request: Request, session: SessionDep) -> StaffUser | None:
+    user_id = request.session.get(STAFF_KEY)
+    if not isinstance(user_id, int):
+        return None
+    user = session.get(StaffUser, user_id)
+    if user is None or not user.is_active:
+        request.session.pop(STAFF_KEY, None)
+        return None
+    request.state.staff_user = user
+    return user
+
+
+def require_staff(user: Annotated[StaffUser | None, Depends(optional_staff)]) -> StaffUser:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+OptionalStaffDep = Annotated[StaffUser | None, Depends(optional_staff)]
+StaffDep = Annotated[StaffUser, Depends(require_staff)]
+
+
+def permission(action: Action) -> Callable[[StaffUser], StaffUser]:
+    """A dependency that lets through only staff whose role may do ``action``."""
+    def check(user: StaffDep) -> StaffUser:
+        if not can(user.role, action):
+            raise HTTPException(403, "Rollen din gir ikke tilgang til dette. Spør en administrator om du trenger det.")
+        return user
+
+    return check
+
+
+def current_draft(request: Request, session: SessionDep) -> Draft:
+    """The response of the invitation in this browser session; nothing else is reachable from it."""
+    invitation_id = request.session.get(INVITATION_KEY)
+    invitation = session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    round_ = session.get(Round, invitation.round_id) if invitation else None
+    if invitation is None or invitations.check(invitation, round_) is not None:
+        raise NoRespondentSession()
+    response = session.exec(
+        select(Response).where(Response.round_id == invitation.round_id,
+                               Response.municipality_id == invitation.municipality_id)
+    ).one()
+    assert response.id is not None
+    return load_draft(session, response_id=response.id)
+
+
+DraftDep = Annotated[Draft, Depends(current_draft)]
+
+
+def editor_name(request: Request) -> str:
+    name = request.session.get(EDITOR_KEY)
+    return name if isinstance(name, str) else ""
+
+
+EditorDep = Annotated[str, Depends(editor_name)]

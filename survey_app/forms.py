@@ -1,0 +1,174 @@
+"""From HTML form fields to answer values and back, with the Norwegian validation messages.
+
+Every question stores one or more *answer keys*: its id, ``<id>.<item>`` for each row of a matrix, and
+``<id>.annet`` for the free text behind «Annet». Each key is saved and versioned on its own, so two
+colleagues filling in different rows of one matrix never collide.
+
+Beside every key the form carries a stamp ``v:<key>`` = ``<version>:<fingerprint>``: the version the
+page was showing and a fingerprint of the value it showed. A key whose submitted value still matches
+the fingerprint was not touched by this person and is not a change (so a stale, untouched field never
+overwrites a colleague's answer); a touched key is saved only if its version is still the stored one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
+
+VERSION_PREFIX = "v:"
+# Longer than any honest answer; above it the value is refused (not stored) with a message.
+HARD_LIMIT = 50_000
+DEFAULT_MAX_LENGTH = {"text": 300, "longtext": 10_000}
+
+Value = str | int | list[str] | None
+
+
+def other_key(question: Question) -> str:
+    return f"{question.id}.{OTHER}"
+
+
+def keys_of(question: Question) -> list[str]:
+    if question.type == "matrix":
+        return [f"{question.id}.{item.id}" for item in question.items or []]
+    return [question.id, other_key(question)] if question.has_other else [question.id]
+
+
+def question_of_key(definition: QuestionnaireDef, key: str) -> Question | None:
+    qid = key.split(".", 1)[0]
+    if not definition.has_question(qid):
+        return None
+    question = definition.question(qid)
+    return question if key in keys_of(question) else None
+
+
+def parse_key(question: Question, key: str, form: FormData | Mapping[str, Any]) -> Value:
+    """The value of one answer key as submitted; an unparseable entry is kept as typed (never dropped)."""
+    if key == other_key(question) and question.type != "matrix":
+        return _text(form.get(key))
+    if question.type == "multi":
+        values = form.getlist(key) if isinstance(form, FormData) else list(form.get(key) or [])
+        chosen = list(dict.fromkeys(str(v) for v in values if str(v)))
+        return chosen or None
+    raw = _text(form.get(key))
+    if raw is None:
+        return None
+    if question.type in ("likert", "matrix"):
+        return int(raw) if re.fullmatch(r"-?\d+", raw) else raw
+    if question.type == "integer":
+        compact = re.sub(r"[\s\u00a0]", "", raw)
+        return int(compact) if re.fullmatch(r"-?\d{1,15}", compact) else raw
+    return raw
+
+
+def _text(raw: object) -> str | None:
+    if not isinstance(raw, str):
+        return None
+    text = raw.replace("\r\n", "\n").replace("\x00", "")
+    return text if text.strip() else None
+
+
+def too_large(value: Value) -> bool:
+    if isinstance(value, list):
+        return sum(len(v) for v in value) > HARD_LIMIT
+    return isinstance(value, str) and len(value) > HARD_LIMIT
+
+
+def fingerprint(value: Value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def stamp(version: int, value: Value) -> str:
+    return f"{version}:{fingerprint(value)}"
+
+
+def submitted_changes(
+    definition: QuestionnaireDef, form: FormData, only: Question | None = None
+) -> dict[str, tuple[Value, int]]:
+    """The answer keys this person changed, each with its new value and the version it was based on.
+
+    A key counts only when the form carries its stamp; a key whose value still matches the stamp's
+    fingerprint is left out: the person did not touch it.
+    """
+    questions = [only] if only else list(definition.questions())
+    changes: dict[str, tuple[Value, int]] = {}
+    for question in questions:
+        for key in keys_of(question):
+            marker = form.get(VERSION_PREFIX + key)
+            if not isinstance(marker, str):
+                continue
+            version, _, shown = marker.partition(":")
+            value = parse_key(question, key, form)
+            if shown and fingerprint(value) == shown:
+                continue
+            changes[key] = (value, int(version) if version.isdigit() else 0)
+    return changes
+
+
+def validate(definition: QuestionnaireDef, question: Question, key: str, value: Value) -> str | None:
+    """A Norwegian message saying what is wrong with a stored value, or None when it is fine or empty."""
+    if value is None:
+        return None
+    if key == other_key(question) and question.type != "matrix":
+        return _length_problem(value, 1_000)
+    t = question.type
+    if t in ("likert", "matrix"):
+        scale = definition.scale_of(question)
+        ok = value in scale.labels or (scale.dont_know and value == DONT_KNOW)
+        return None if ok else "Velg et av alternativene."
+    if t in ("single", "jadelvisnei"):
+        return None if value in {v for v, _ in question.choice_values()} else "Velg et av alternativene."
+    if t == "multi":
+        allowed = {v for v, _ in question.choice_values()}
+        return None if isinstance(value, list) and set(value) <= allowed else "Velg blant alternativene."
+    if t == "integer":
+        if not isinstance(value, int):
+            return "Skriv et helt tall med sifre, for eksempel 12."
+        if question.min is not None and value < question.min:
+            return f"Tallet må være {question.min} eller høyere."
+        if question.max is not None and value > question.max:
+            return f"Tallet kan ikke være høyere enn {question.max}."
+        return None
+    return _length_problem(value, question.max_length or DEFAULT_MAX_LENGTH[t])
+
+
+def _length_problem(value: Value, limit: int) -> str | None:
+    if isinstance(value, str) and len(value) > limit:
+        return f"Teksten har {len(value)} tegn. Den kan ha høyst {limit} tegn; kort den ned."
+    return None
+
+
+def selected(value: Value) -> set[str]:
+    """The chosen options of a choice answer, as strings (for show_if and for ticking boxes)."""
+    if value is None:
+        return set()
+    if isinstance(value, list):
+        return set(value)
+    return {str(value)}
+
+
+def display_value(definition: QuestionnaireDef, question: Question, key: str, value: Value) -> str:
+    """An answer as a person reads it: option labels instead of codes, «Ikke besvart» for nothing."""
+    if value is None:
+        return "Ikke besvart"
+    if key == other_key(question) and question.type != "matrix":
+        return str(value)
+    if question.type in ("likert", "matrix"):
+        if value == DONT_KNOW:
+            return "Vet ikke"
+        label = definition.scale_of(question).labels.get(value) if isinstance(value, int) else None
+        return f"{value} – {label}" if label else str(value)
+    if question.type in ("single", "multi", "jadelvisnei"):
+        labels = dict(question.choice_values())
+        chosen = value if isinstance(value, list) else [str(value)]
+        return ", ".join(labels.get(v, v) for v in chosen)
+    if question.type == "integer" and isinstance(value, int):
+        number = f"{value:,}".replace(",", "\u00a0")
+        return f"{number} {question.unit}" if question.unit else number
+    return str(value)

@@ -1,0 +1,47 @@
+"""One route, one template: a full page normally, one named block of it for an htmx request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+# Events the server triggers in the browser (HX-Trigger); the names are shared with static/app.js.
+EVENT_SAVED = "innspill:saved"
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render ``template``; when htmx asks and ``block`` is given, only that block of it."""
+    ctx = {"request": request, **base_context(request), **(context or {})}
+    kwargs: dict[str, Any] = {}
+    if block and is_htmx(request):
+        kwargs["block_name"] = block
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, template, ctx, status_code=status_code, headers=headers, **kwargs
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    """What base.html needs on every page."""
+    from survey_app.csrf import csrf_token
+
+    return {
+        "csrf_token": csrf_token(request),
+        "county_name": request.app.state.settings.county_name,
+        "staff_user": getattr(request.state, "staff_user", None),
+    }

@@ -1,0 +1,60 @@
+"""The application factory. Importing this module does nothing; ``create_app(settings)`` builds an app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from survey_app import errors
+from survey_app.config import Settings, get_settings
+from survey_app.csrf import verify_csrf
+from survey_app.db import make_engine, upgrade
+from survey_app.middleware import SecurityHeaders
+from survey_app.routes import health, respondent, staff
+from survey_app.templating import make_templates
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:
+    """Build the app. The schema is brought up to date when the app starts (idempotent)."""
+    engine = engine or make_engine(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upgrade(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Innspill", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.templates = make_templates(settings.templates_dir)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="innspill_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    csrf = [Depends(verify_csrf)]
+    app.include_router(health.router)
+    app.include_router(respondent.router, dependencies=csrf)
+    app.include_router(staff.router, dependencies=csrf)
+    errors.install(app)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (one app per worker process)."""
+    return create_app(get_settings())

@@ -1,0 +1,212 @@
+"""The data model. Every table is created by an Alembic migration, never by ``create_all``.
+
+Times are stored in UTC and come back timezone-aware on SQLite and PostgreSQL alike (``UTCDateTime``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names make migrations reviewable and portable between SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A DateTime that is always stored as UTC and read back timezone-aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use survey_app.models.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(kind: type[enum.Enum]) -> sa.Enum:
+    # Stored as plain VARCHAR (no database enum type), read back as the Python enum.
+    return sa.Enum(kind, native_enum=False, create_constraint=False, length=20,
+                   values_callable=lambda e: [m.value for m in e])
+
+
+def _time(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Role(str, enum.Enum):
+    """Staff roles. What each may do lives in ``permissions.py``."""
+
+    admin = "admin"
+    radgiver = "radgiver"
+    leser = "leser"
+
+
+class ResponseStatus(str, enum.Enum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    submitted = "submitted"
+    reopened = "reopened"
+
+
+class RoundStatus(str, enum.Enum):
+    draft = "draft"
+    open = "open"
+    closed = "closed"
+
+
+class County(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+
+
+class Region(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("county_id", "name", name="uq_region_county_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    name: str = Field(max_length=200)
+
+
+class Municipality(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    kommunenummer: str = Field(max_length=4, unique=True)
+    name: str = Field(max_length=200)
+    # "nb" (bokmål) or "nn" (nynorsk): the written standard the county must use towards it.
+    malform: str = Field(default="nb", max_length=2)
+
+
+class MunicipalityRegion(SQLModel, table=True):
+    """A municipality can sit in two regional councils (Vestby, Jevnaker); the first listed is primary."""
+
+    __tablename__ = "municipality_region"
+    municipality_id: int = Field(foreign_key="municipality.id", primary_key=True)
+    region_id: int = Field(foreign_key="region.id", primary_key=True)
+    is_primary: bool = True
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)
+    full_name: str = Field(default="", max_length=200)
+    role: Role = Field(sa_type=_enum(Role))
+    password_hash: str = Field(max_length=500)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: datetime | None = _time()
+
+
+class Questionnaire(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=100, unique=True)
+    title: str = Field(max_length=300)
+
+
+class QuestionnaireVersion(SQLModel, table=True):
+    """An immutable copy of a questionnaire file; a round pins one, so later edits never change it."""
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (
+        sa.UniqueConstraint("questionnaire_id", "content_hash", name="uq_questionnaire_version_hash"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    questionnaire_id: int = Field(foreign_key="questionnaire.id", index=True)
+    version_no: int
+    content_hash: str = Field(max_length=64)
+    definition: dict[str, Any] = Field(sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Round(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id", index=True)
+    year: int
+    title: str = Field(max_length=300)
+    opens_on: date
+    closes_on: date
+    status: RoundStatus = Field(default=RoundStatus.draft, sa_type=_enum(RoundStatus))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Invitation(SQLModel, table=True):
+    """The link a municipality answers with. Only a hash of its token is stored."""
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "municipality_id", name="uq_invitation_round_muni"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    # Changing the salt changes the token: that is how a link is regenerated.
+    salt: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = _time()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = _time()
+
+
+class Response(SQLModel, table=True):
+    """One municipality's answer to one round."""
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "municipality_id", name="uq_response_round_muni"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    status: ResponseStatus = Field(default=ResponseStatus.not_started, sa_type=_enum(ResponseStatus))
+    # Bumped on every stored change, so a printed receipt names exactly what was submitted.
+    version: int = 0
+    started_at: datetime | None = _time()
+    last_saved_at: datetime | None = _time()
+    submitted_at: datetime | None = _time()
+    signed_by_name: str | None = Field(default=None, max_length=200)
+    signed_by_role: str | None = Field(default=None, max_length=200)
+    reopened_at: datetime | None = _time()
+
+
+class Answer(SQLModel, table=True):
+    """The current value of one question in one response; ``version`` guards against lost updates."""
+
+    __table_args__ = (sa.UniqueConstraint("response_id", "question_id", name="uq_answer_response_question"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    question_id: str = Field(max_length=100)
+    value: Any = Field(default=None, sa_type=sa.JSON)
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: str = Field(default="", max_length=200)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who did what, when. Written by the services, in the same transaction as the change."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=100, index=True)
+    object_type: str = Field(default="", max_length=50)
+    object_id: str = Field(default="", max_length=50)
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)

@@ -1,0 +1,421 @@
+"""Questionnaires as data: one YAML file each, validated by one schema, errors given as FILE:LINE.
+
+The schema is documented for authors in ``questionnaires/README.md``; this module is its single source
+of truth. ``load_file`` returns a ``QuestionnaireDef`` or raises ``QuestionnaireError`` carrying every
+problem found, each with the line it is on and a Norwegian hint on how to fix it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DONT_KNOW = "vet_ikke"
+OTHER = "annet"
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+QuestionType = Literal[
+    "likert", "single", "multi", "jadelvisnei", "integer", "text", "longtext", "matrix"
+]
+QUESTION_TYPES: tuple[str, ...] = QuestionType.__args__  # type: ignore[attr-defined]
+
+JA_DELVIS_NEI: tuple[tuple[str, str], ...] = (
+    ("ja", "Ja"),
+    ("delvis", "Delvis"),
+    ("nei", "Nei"),
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Strict):
+    value: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1)
+
+
+class Scale(_Strict):
+    """Points on an ordered scale, lowest first; ``dont_know`` adds a «Vet ikke» outside the scale."""
+
+    labels: dict[int, str] = Field(min_length=2)
+    dont_know: bool = True
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> Scale:
+        points = sorted(self.labels)
+        if points != list(range(points[0], points[0] + len(points))):
+            raise ValueError("skalapunktene må være hele tall uten hull, for eksempel 1, 2, 3, 4, 5")
+        return self
+
+
+class Item(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=1)
+
+
+class ShowIf(_Strict):
+    """Show a question only when an earlier question has one of the given answers."""
+
+    question: str
+    equals: str | None = None
+    any_of: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> ShowIf:
+        if (self.equals is None) == (self.any_of is None):
+            raise ValueError("show_if trenger nøyaktig én av «equals» og «any_of»")
+        return self
+
+    @property
+    def accepted(self) -> set[str]:
+        return {self.equals} if self.equals is not None else set(self.any_of or [])
+
+
+class ParameterMapping(_Strict):
+    """How a question's answer scores (0–100) towards one integration parameter.
+
+    ``scores`` maps answer values to points for choice questions; likert and matrix answers are scaled
+    linearly from the lowest (0) to the highest point (100) unless ``scores`` says otherwise; an integer
+    scores linearly between ``range`` ends. «Vet ikke» never scores: it is a missing answer.
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    weight: float = Field(default=1.0, gt=0)
+    scores: dict[str, float] | None = None
+    range: tuple[float, float] | None = None
+    reverse: bool = False
+
+
+class Lineage(_Strict):
+    replaces: str = Field(pattern=ID_PATTERN)
+    note: str | None = None
+
+
+class Question(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    type: QuestionType
+    text: str = Field(min_length=1)
+    help: str | None = None
+    required: bool = False
+    options: list[Option] | None = None
+    other: bool = False
+    scale: str | Scale | None = None
+    items: list[Item] | None = None
+    min: int | None = None
+    max: int | None = None
+    unit: str | None = None
+    max_length: int | None = Field(default=None, gt=0)
+    show_if: ShowIf | None = None
+    parameter: ParameterMapping | None = None
+    lineage: Lineage | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> Question:
+        t = self.type
+        if t in ("single", "multi") and not self.options:
+            raise ValueError(f"et spørsmål av typen «{t}» trenger «options» (minst to svaralternativer)")
+        if t not in ("single", "multi") and (self.options or self.other):
+            raise ValueError(f"«options» og «other» hører bare til typene single og multi, ikke «{t}»")
+        if t in ("likert", "matrix") and self.scale is None:
+            raise ValueError(f"et spørsmål av typen «{t}» trenger «scale» (et navn fra «scales» eller labels)")
+        if t not in ("likert", "matrix") and self.scale is not None:
+            raise ValueError(f"«scale» hører bare til typene likert og matrix, ikke «{t}»")
+        if t == "matrix" and not self.items:
+            raise ValueError("et matrix-spørsmål trenger «items» (radene som vurderes på skalaen)")
+        if t != "matrix" and self.items:
+            raise ValueError(f"«items» hører bare til typen matrix, ikke «{t}»")
+        if t != "integer" and (self.min is not None or self.max is not None or self.unit):
+            raise ValueError(f"«min», «max» og «unit» hører bare til typen integer, ikke «{t}»")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("«min» er større enn «max»")
+        if t not in ("text", "longtext") and self.max_length is not None:
+            raise ValueError(f"«max_length» hører bare til typene text og longtext, ikke «{t}»")
+        if self.options:
+            values = [o.value for o in self.options]
+            if len(values) != len(set(values)):
+                raise ValueError("to svaralternativer har samme «value»")
+            if OTHER in values and self.other:
+                raise ValueError(f"bruk enten «other: true» eller et alternativ med value «{OTHER}»")
+        if self.parameter and t in ("text", "longtext"):
+            raise ValueError("fritekst kan ikke ha «parameter»: bare svar som kan telles kan gi poeng")
+        return self
+
+    # --- derived views used by forms and analysis ---
+
+    def choice_values(self) -> list[tuple[str, str]]:
+        """(value, label) of every allowed answer of a choice question, «vet ikke» last."""
+        if self.type == "jadelvisnei":
+            return [*JA_DELVIS_NEI, (DONT_KNOW, "Vet ikke")]
+        opts = [(o.value, o.label) for o in self.options or []]
+        if self.other:
+            opts.append((OTHER, "Annet"))
+        return opts
+
+    @property
+    def has_other(self) -> bool:
+        return self.other or any(o.value == OTHER for o in self.options or [])
+
+
+class Section(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    intro: str | None = None
+    questions: list[Question] = Field(min_length=1)
+
+
+class ParameterDef(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1)
+    description: str | None = None
+    # A parameter is shown only when at least this share of its items is answered (not «vet ikke»).
+    min_share: float = Field(default=0.5, gt=0, le=1)
+    weight: float = Field(default=1.0, ge=0)
+    theme: str | None = None
+
+
+class QuestionnaireDef(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    family: str | None = None
+    version: str | None = None
+    language: Literal["nb", "nn"] = "nb"
+    description: str | None = None
+    intro: str | None = None
+    scales: dict[str, Scale] = Field(default_factory=dict)
+    parameters: list[ParameterDef] = Field(default_factory=list)
+    sections: list[Section] = Field(min_length=1)
+
+    def questions(self) -> Iterator[Question]:
+        for section in self.sections:
+            yield from section.questions
+
+    def question(self, question_id: str) -> Question:
+        return self._index()[question_id]
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._index()
+
+    def _index(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions()}
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+    def scale_of(self, question: Question) -> Scale:
+        if isinstance(question.scale, Scale):
+            return question.scale
+        assert question.scale is not None
+        return self.scales[question.scale]
+
+    @property
+    def family_id(self) -> str:
+        return self.family or self.id
+
+    def content_hash(self) -> str:
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Loading with line numbers
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class QuestionnaireError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+Path_ = tuple[str | int, ...]
+
+
+def _line_map(node: yaml.Node, path: Path_ = ()) -> dict[Path_, int]:
+    """Every key path in a YAML document mapped to the 1-based line it is written on."""
+    lines: dict[Path_, int] = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = (*path, key_node.value)
+            lines.update(_line_map(value_node, key))
+            # An error about a key points at the key's own line, not where its value starts.
+            lines[key] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            lines.update(_line_map(child, (*path, i)))
+    return lines
+
+
+def _line_of(lines: dict[Path_, int], loc: Path_) -> int:
+    for end in range(len(loc), -1, -1):
+        # Pydantic reports dict keys as strings; YAML may have parsed them as ints.
+        for candidate in (loc[:end], tuple(int(p) if isinstance(p, str) and p.isdigit() else p
+                                           for p in loc[:end])):
+            if candidate in lines:
+                return lines[candidate]
+    return 1
+
+
+_PYDANTIC_HINTS = {
+    "missing": "mangler det påkrevde feltet «{field}»",
+    "extra_forbidden": "ukjent felt «{field}» (skrivefeil? se questionnaires/README.md for tillatte felt)",
+    "string_pattern_mismatch": (
+        "«{input}» er ikke en gyldig id: bruk små bokstaver a–z, tall og _ (og begynn med en bokstav)"
+    ),
+    "too_short": "«{field}» kan ikke være tom",
+}
+
+
+def _message(err: Any) -> str:
+    loc = err["loc"]
+    field = str(loc[-1]) if loc else ""
+    kind = err["type"]
+    if kind == "literal_error" and field == "type":
+        return (
+            f"ukjent spørsmålstype «{err['input']}»; bruk en av: {', '.join(QUESTION_TYPES)}"
+        )
+    if kind in _PYDANTIC_HINTS:
+        return _PYDANTIC_HINTS[kind].format(field=field, input=err.get("input"))
+    msg = str(err["msg"])
+    msg = msg.removeprefix("Value error, ")
+    where = f"«{field}»: " if field and not isinstance(loc[-1], int) else ""
+    return f"{where}{msg}"
+
+
+def _cross_checks(q: QuestionnaireDef, lines: dict[Path_, int]) -> Iterator[tuple[Path_, str]]:
+    """Checks that span several questions: unique ids, references, scoring keys."""
+    seen: dict[str, Path_] = {}
+    parameters = {p.id for p in q.parameters}
+    earlier: dict[str, Question] = {}
+    sections_seen: set[str] = set()
+    for si, section in enumerate(q.sections):
+        if section.id in sections_seen:
+            yield ("sections", si, "id"), f"seksjons-id «{section.id}» er brukt før; gi den en annen id"
+        sections_seen.add(section.id)
+        for qi, question in enumerate(section.questions):
+            here: Path_ = ("sections", si, "questions", qi)
+            if question.id in seen:
+                yield (*here, "id"), (
+                    f"spørsmåls-id «{question.id}» er brukt før (linje {_line_of(lines, seen[question.id])}); "
+                    "hver id må være unik i skjemaet"
+                )
+            seen.setdefault(question.id, (*here, "id"))
+            if isinstance(question.scale, str) and question.scale not in q.scales:
+                known = ", ".join(sorted(q.scales)) or "ingen er definert"
+                yield (*here, "scale"), f"skalaen «{question.scale}» finnes ikke under «scales» ({known})"
+            if question.show_if:
+                ref = question.show_if.question
+                target = earlier.get(ref)
+                if target is None:
+                    why = "finnes ikke" if ref not in {x.id for x in q.questions()} else "kommer senere"
+                    yield (*here, "show_if", "question"), (
+                        f"show_if viser til spørsmålet «{ref}», som {why}; "
+                        "en betingelse kan bare bygge på et tidligere spørsmål"
+                    )
+                elif target.type not in ("single", "jadelvisnei", "multi"):
+                    yield (*here, "show_if", "question"), (
+                        f"show_if kan bare bygge på valgspørsmål (single, multi, jadelvisnei), "
+                        f"ikke på «{target.type}»"
+                    )
+                else:
+                    allowed = {v for v, _ in target.choice_values()}
+                    for value in sorted(question.show_if.accepted - allowed):
+                        yield (*here, "show_if"), (
+                            f"show_if bruker svaret «{value}», som ikke er et alternativ i «{ref}» "
+                            f"({', '.join(sorted(allowed))})"
+                        )
+            if question.parameter:
+                yield from _check_parameter(q, question, here, parameters)
+            earlier[question.id] = question
+    for pi, param in enumerate(q.parameters):
+        if not any(x.parameter and x.parameter.id == param.id for x in q.questions()):
+            yield ("parameters", pi, "id"), f"parameteren «{param.id}» får ingen spørsmål; fjern den eller koble spørsmål til den"
+
+
+def _check_parameter(
+    q: QuestionnaireDef, question: Question, here: Path_, parameters: set[str]
+) -> Iterator[tuple[Path_, str]]:
+    mapping = question.parameter
+    assert mapping is not None
+    if mapping.id not in parameters:
+        yield (*here, "parameter", "id"), (
+            f"parameteren «{mapping.id}» er ikke definert under «parameters» øverst i filen"
+        )
+    if question.type in ("single", "multi", "jadelvisnei"):
+        allowed = {v for v, _ in question.choice_values()} - {DONT_KNOW}
+        if not mapping.scores:
+            yield (*here, "parameter"), "valgspørsmål som gir poeng trenger «scores» (poeng per svar, 0–100)"
+        else:
+            for key in sorted(set(mapping.scores) - allowed):
+                yield (*here, "parameter", "scores"), (
+                    f"«scores» gir poeng for «{key}», som ikke er et svaralternativ ({', '.join(sorted(allowed))})"
+                )
+    if question.type == "integer" and mapping.range is None:
+        yield (*here, "parameter"), "tallspørsmål som gir poeng trenger «range: [laveste, høyeste]»"
+    for key, value in (mapping.scores or {}).items():
+        if not 0 <= value <= 100:
+            yield (*here, "parameter", "scores", key), f"poeng må være mellom 0 og 100, ikke {value}"
+
+
+def parse(text: str, filename: str = "<tekst>") -> QuestionnaireDef:
+    """Parse and validate questionnaire YAML; raises ``QuestionnaireError`` with every problem found."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise QuestionnaireError(
+            [Problem(filename, line, f"YAML-feil: {exc.problem or exc} (sjekk innrykk, kolon og anførselstegn)")]
+        ) from None
+    if node is None or not isinstance(data, dict):
+        raise QuestionnaireError([Problem(filename, 1, "filen må inneholde et skjema (nøkler som id, title, sections)")])
+    lines = _line_map(node)
+    try:
+        definition = QuestionnaireDef.model_validate(data)
+    except ValidationError as exc:
+        problems = [Problem(filename, _line_of(lines, tuple(e["loc"])), _message(e)) for e in exc.errors()]
+        raise QuestionnaireError(sorted(set(problems), key=lambda p: p.line)) from None
+    problems = [Problem(filename, _line_of(lines, loc), msg) for loc, msg in _cross_checks(definition, lines)]
+    if problems:
+        raise QuestionnaireError(sorted(problems, key=lambda p: p.line))
+    return definition
+
+
+def load_file(path: Path) -> QuestionnaireDef:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise QuestionnaireError([Problem(str(path), 1, "filen er ikke UTF-8; lagre den som UTF-8")]) from None
+    return parse(text, str(path))
+
+
+def shipped_files(directory: Path) -> list[Path]:
+    """The questionnaire files of a folder (the codebook and other YAML that is not a questionnaire excluded)."""
+    return sorted(p for p in directory.glob("*.yaml") if not p.name.startswith(("codebook", "_")))
+
+
+_parsed: dict[str, QuestionnaireDef] = {}
+
+
+def from_stored(content_hash: str, definition: dict[str, Any]) -> QuestionnaireDef:
+    """A stored version's definition, parsed once per process (a stored version never changes)."""
+    if content_hash not in _parsed:
+        _parsed[content_hash] = QuestionnaireDef.model_validate(definition)
+    return _parsed[content_hash]

@@ -1,0 +1,262 @@
+"""The municipality's way through: invitation link, sections with autosave, review, submit, receipt.
+
+Nothing here takes a response id from the URL: the response is the one of the invitation in the
+session, so one municipality's link can never reach another's answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from survey_app import htmx
+from survey_app.deps import EDITOR_KEY, INVITATION_KEY, DraftDep, EditorDep, SessionDep
+from survey_app.forms import VERSION_PREFIX, Value, keys_of, selected, stamp, submitted_changes, validate
+from survey_app.questionnaires import Question, Section
+from survey_app.services import invitations, responses
+from survey_app.services.invitations import LinkProblem
+from survey_app.services.responses import Draft, KeyResult, Outcome
+
+router = APIRouter()
+
+LINK_PROBLEMS = {
+    LinkProblem.unknown: (404, "Lenken er ikke gyldig",
+                          "Sjekk at du har kopiert hele lenken fra invitasjonen. Får du det ikke til, "
+                          "ta kontakt med fylkeskommunen for å få en ny lenke."),
+    LinkProblem.revoked: (410, "Lenken er erstattet",
+                          "Fylkeskommunen har laget en ny lenke til kommunen deres. Bruk den nyeste lenken, "
+                          "eller spør kollegaen som koordinerer svaret. Svarene dere har lagret, er ikke borte."),
+    LinkProblem.expired: (410, "Lenken er utløpt",
+                          "Ta kontakt med fylkeskommunen for å få en ny lenke. Svarene dere har lagret, er ikke borte."),
+    LinkProblem.closed: (403, "Undersøkelsen er ikke åpnet ennå",
+                         "Lenken virker når fylkeskommunen åpner runden."),
+}
+
+
+@router.get("/i/{token}", name="invitation_open")
+def invitation_open(token: str, request: Request, session: SessionDep) -> Response:
+    found = invitations.resolve(session, token=token)
+    if found.problem is not None or found.invitation is None:
+        status, title, text = LINK_PROBLEMS[found.problem or LinkProblem.unknown]
+        return htmx.render(request, "respondent/link_problem.html", {"title": title, "text": text},
+                           status_code=status)
+    request.session[INVITATION_KEY] = found.invitation.id
+    return RedirectResponse(request.url_for("respondent_start"), status_code=303)
+
+
+@router.get("/svar", name="respondent_start")
+def start(request: Request, draft: DraftDep, editor: EditorDep) -> Response:
+    sections = [(s, responses.progress(draft, s)) for s in draft.definition.sections]
+    return htmx.render(request, "respondent/start.html", {
+        "draft": draft, "sections": sections, "editor": editor, "total": responses.progress(draft),
+    })
+
+
+@router.post("/svar/navn", name="respondent_editor")
+def set_editor(request: Request, draft: DraftDep, editor: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    # Shown to colleagues next to what this person saves; not required, and never more than a label.
+    request.session[EDITOR_KEY] = " ".join(editor.split())[:100]
+    return RedirectResponse(request.url_for("respondent_start"), status_code=303)
+
+
+# --- sections ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SectionView:
+    """What the section template shows: stored values, or what the user sent where it was not stored."""
+
+    draft: Draft
+    section: Section
+    shown: set[str]
+    values: dict[str, Value]
+    messages: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, KeyResult] = field(default_factory=dict)
+    saved: dict[str, KeyResult] = field(default_factory=dict)
+
+    def keys(self, question: Question) -> list[str]:
+        return keys_of(question)
+
+    def params(self, question: Question) -> str:
+        """hx-params: autosave sends only this question's fields and their versions."""
+        keys = keys_of(question)
+        return ",".join(keys + [VERSION_PREFIX + k for k in keys])
+
+    def stamp(self, key: str) -> str:
+        """The ``v:`` field: the stored version and value this page is based on."""
+        return stamp(self.draft.version(key), self.draft.value(key))
+
+    def checked(self, key: str, choice: object) -> bool:
+        return str(choice) in {str(v) for v in selected(self.values.get(key))}
+
+
+def section_view(draft: Draft, section: Section, results: list[KeyResult] | None = None) -> SectionView:
+    values = draft.values()
+    view = SectionView(draft, section, responses.visible_ids(draft.definition, values), dict(values))
+    for result in results or []:
+        if result.outcome in (Outcome.conflict, Outcome.refused):
+            # Keep what this person typed on the page; the stored value is shown beside it.
+            view.values[result.key] = result.mine
+            if result.outcome == Outcome.conflict:
+                view.conflicts[result.key] = result
+            else:
+                view.messages[result.key.split(".", 1)[0]] = result.message or ""
+        elif result.outcome == Outcome.saved:
+            view.saved[result.key] = result
+    for question in section.questions:
+        if question.id in view.messages:
+            continue
+        for key in keys_of(question):
+            message = validate(draft.definition, question, key, view.values.get(key))
+            if message:
+                view.messages[question.id] = message
+                break
+    return view
+
+
+def _section_or_404(draft: Draft, section_id: str) -> tuple[Section, Section | None, Section | None]:
+    sections = draft.definition.sections
+    for i, section in enumerate(sections):
+        if section.id == section_id:
+            return section, (sections[i - 1] if i else None), (sections[i + 1] if i + 1 < len(sections) else None)
+    raise HTTPException(404, "Denne delen av skjemaet finnes ikke.")
+
+
+def _section_context(draft: Draft, section_id: str, view: SectionView) -> dict[str, Any]:
+    section, previous, following = _section_or_404(draft, section_id)
+    return {"draft": draft, "view": view, "section": section, "previous": previous, "following": following,
+            "progress": responses.progress(draft, section), "read_only": draft.read_only_reason}
+
+
+@router.get("/svar/del/{section_id}", name="respondent_section")
+def section_page(section_id: str, request: Request, draft: DraftDep) -> Response:
+    section, _, _ = _section_or_404(draft, section_id)
+    return htmx.render(request, "respondent/section.html",
+                       _section_context(draft, section_id, section_view(draft, section)))
+
+
+@router.post("/svar/del/{section_id}", name="respondent_section_save")
+async def section_save(section_id: str, request: Request, draft: DraftDep, session: SessionDep,
+                       editor: EditorDep) -> Response:
+    """The no-JavaScript path: save the whole section, then go on (or show what needs attention)."""
+    section, previous, following = _section_or_404(draft, section_id)
+    form = await request.form()
+    changes = {}
+    for question in section.questions:
+        changes.update(submitted_changes(draft.definition, form, only=question))
+    try:
+        results = responses.save(session, draft=draft, changes=changes, editor=editor)
+    except responses.ReadOnly as exc:
+        raise HTTPException(409, str(exc)) from None
+    view = section_view(draft, section, results)
+    if view.conflicts or any(r.outcome == Outcome.refused for r in results):
+        return htmx.render(request, "respondent/section.html", _section_context(draft, section_id, view))
+    go = form.get("ga")
+    if go == "forrige" and previous:
+        target = request.url_for("respondent_section", section_id=previous.id)
+    elif go == "neste":
+        target = (request.url_for("respondent_section", section_id=following.id) if following
+                  else request.url_for("respondent_review"))
+    else:
+        target = request.url_for("respondent_section", section_id=section.id)
+    return RedirectResponse(str(target), status_code=303)
+
+
+def _question_or_404(draft: Draft, question_id: str) -> tuple[Section, Question]:
+    for section in draft.definition.sections:
+        for question in section.questions:
+            if question.id == question_id:
+                return section, question
+    raise HTTPException(404, "Spørsmålet finnes ikke i dette skjemaet.")
+
+
+@router.get("/svar/sporsmal/{question_id}", name="respondent_question")
+def question_fragment(question_id: str, request: Request, draft: DraftDep) -> Response:
+    """One question as stored now (used by «Bruk det lagrede svaret» after a conflict)."""
+    section, question = _question_or_404(draft, question_id)
+    context = _section_context(draft, section.id, section_view(draft, section))
+    return htmx.render(request, "respondent/section.html", {**context, "question": question}, block="question")
+
+
+@router.post("/svar/sporsmal/{question_id}", name="respondent_autosave")
+async def autosave(question_id: str, request: Request, draft: DraftDep, session: SessionDep,
+                   editor: EditorDep) -> Response:
+    """Save one question (htmx, on change and after a pause in typing) and report how it went."""
+    section, question = _question_or_404(draft, question_id)
+    before = responses.visible_ids(draft.definition, draft.values())
+    form = await request.form()
+    changes = submitted_changes(draft.definition, form, only=question)
+    try:
+        results = responses.save(session, draft=draft, changes=changes, editor=editor)
+    except responses.ReadOnly as exc:
+        return htmx.render(request, "respondent/section.html",
+                           {**_section_context(draft, section.id, section_view(draft, section)),
+                            "question": question, "results": [], "read_only": str(exc), "toggled": []},
+                           block="autosave")
+    view = section_view(draft, section, results)
+    toggled = [q for q in section.questions if (q.id in before) != (q.id in view.shown)]
+    return htmx.render(request, "respondent/section.html", {
+        **_section_context(draft, section.id, view), "question": question, "results": results,
+        "toggled": toggled,
+    }, block="autosave")
+
+
+# --- review, submit, receipt ----------------------------------------------------------------------
+
+
+def _review(request: Request, draft: Draft, *, errors: dict[str, str] | None = None,
+            signer: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    return htmx.render(request, "respondent/review.html", {
+        "draft": draft,
+        "issues": responses.issues(draft),
+        "shown": responses.visible_ids(draft.definition, draft.values()),
+        "errors": errors or {},
+        "signer": signer or {"name": "", "role": ""},
+        "read_only": draft.read_only_reason,
+    }, status_code=status_code)
+
+
+@router.get("/svar/oppsummering", name="respondent_review")
+def review(request: Request, draft: DraftDep) -> Response:
+    return _review(request, draft)
+
+
+@router.post("/svar/send-inn", name="respondent_submit")
+def submit(
+    request: Request,
+    draft: DraftDep,
+    session: SessionDep,
+    signer_name: Annotated[str, Form(max_length=5000)] = "",
+    signer_role: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    signer = {"name": signer_name, "role": signer_role}
+    errors = {}
+    if not signer_name.strip():
+        errors["signer_name"] = "Skriv navnet til den som godkjenner svaret."
+    elif len(signer_name) > 200:
+        errors["signer_name"] = "Navnet kan ha høyst 200 tegn."
+    if not signer_role.strip():
+        errors["signer_role"] = "Skriv stillingen eller rollen til den som godkjenner, for eksempel kommunalsjef."
+    elif len(signer_role) > 200:
+        errors["signer_role"] = "Rollen kan ha høyst 200 tegn."
+    if errors:
+        return _review(request, draft, errors=errors, signer=signer, status_code=422)
+    try:
+        remaining = responses.submit(session, draft=draft, signer_name=signer_name, signer_role=signer_role)
+    except responses.ReadOnly as exc:
+        raise HTTPException(409, str(exc)) from None
+    if remaining:
+        return _review(request, draft, signer=signer, status_code=422)
+    return RedirectResponse(request.url_for("respondent_receipt"), status_code=303)
+
+
+@router.get("/svar/kvittering", name="respondent_receipt")
+def receipt(request: Request, draft: DraftDep) -> Response:
+    if draft.response.submitted_at is None:
+        return RedirectResponse(request.url_for("respondent_review"), status_code=303)
+    return htmx.render(request, "respondent/receipt.html", {
+        "draft": draft, "shown": responses.visible_ids(draft.definition, draft.values()),
+    })

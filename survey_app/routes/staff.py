@@ -1,0 +1,126 @@
+"""The least staff side the demo needs: login, the rounds, a round's overview, a response, reopen."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import col, select
+
+from survey_app import audit, htmx
+from survey_app.deps import STAFF_KEY, OptionalStaffDep, SessionDep, StaffDep, permission
+from survey_app.models import Municipality, Response as SurveyResponse, Round, StaffUser
+from survey_app.permissions import ROLE_LABELS, Action, can
+from survey_app.services import register, responses, rounds, users
+
+router = APIRouter()
+
+Viewer = Annotated[StaffUser, Depends(permission(Action.view_results))]
+Reopener = Annotated[StaffUser, Depends(permission(Action.reopen_response))]
+
+STATUS_LABELS = {
+    "not_started": "Ikke startet",
+    "in_progress": "Påbegynt",
+    "submitted": "Sendt inn",
+    "reopened": "Gjenåpnet",
+}
+
+
+@router.get("/", name="home")
+def home(request: Request, user: OptionalStaffDep) -> Response:
+    if user is not None:
+        return RedirectResponse(request.url_for("staff_rounds"), status_code=303)
+    return htmx.render(request, "home.html")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only a path on this site: never an open redirect to somewhere else.
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return None
+    return target
+
+
+@router.get("/ansatt/logg-inn", name="staff_login")
+def login_page(request: Request, neste: str | None = None) -> Response:
+    return htmx.render(request, "staff/login.html", {"email": "", "error": None, "next": _safe_next(neste) or ""})
+
+
+@router.post("/ansatt/logg-inn", name="staff_login_post")
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=1000)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    neste: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    address = request.client.host if request.client else "ukjent"
+    user = users.authenticate(session, email=email, password=password, address=address)
+    if user is None:
+        return htmx.render(request, "staff/login.html", {
+            "email": email, "next": _safe_next(neste) or "",
+            "error": "E-postadressen eller passordet er feil. Sjekk at du har skrevet riktig, og prøv igjen.",
+        }, status_code=401)
+    request.session[STAFF_KEY] = user.id
+    return RedirectResponse(_safe_next(neste) or str(request.url_for("staff_rounds")), status_code=303)
+
+
+@router.post("/ansatt/logg-ut", name="staff_logout")
+def logout(request: Request) -> Response:
+    request.session.pop(STAFF_KEY, None)
+    return RedirectResponse(request.url_for("staff_login"), status_code=303)
+
+
+@router.get("/ansatt", name="staff_rounds")
+def rounds_page(request: Request, session: SessionDep, user: Viewer) -> Response:
+    listed = [(r, rounds.status_counts(session, r.id)) for r in rounds.list_rounds(session) if r.id is not None]
+    return htmx.render(request, "staff/rounds.html", {"rounds": listed, "role_label": ROLE_LABELS[user.role]})
+
+
+@router.get("/ansatt/runder/{round_id}", name="staff_round")
+def round_page(round_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise HTTPException(404, "Runden finnes ikke.")
+    rows = session.exec(
+        select(SurveyResponse, Municipality)
+        .join(Municipality, Municipality.id == SurveyResponse.municipality_id)  # type: ignore[arg-type]
+        .where(SurveyResponse.round_id == round_id)
+        .order_by(col(Municipality.kommunenummer))
+    ).all()
+    regions = register.region_names(session, [m.id for _, m in rows if m.id is not None])
+    return htmx.render(request, "staff/round.html", {
+        "round": round_, "rows": rows, "regions": regions, "counts": rounds.status_counts(session, round_id),
+        "status_labels": STATUS_LABELS,
+    })
+
+
+@router.get("/ansatt/svar/{response_id}", name="staff_response")
+def response_page(response_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
+    if session.get(SurveyResponse, response_id) is None:
+        raise HTTPException(404, "Svaret finnes ikke.")
+    draft = responses.load_draft(session, response_id=response_id)
+    return htmx.render(request, "staff/response.html", {
+        "draft": draft, "shown": responses.visible_ids(draft.definition, draft.values()),
+        "status_labels": STATUS_LABELS, "progress": responses.progress(draft),
+        "can_reopen": can(user.role, Action.reopen_response),
+    })
+
+
+@router.post("/ansatt/svar/{response_id}/gjenapne", name="staff_reopen")
+def reopen(
+    response_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Reopener,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    response = session.get(SurveyResponse, response_id)
+    if response is None:
+        raise HTTPException(404, "Svaret finnes ikke.")
+    try:
+        responses.reopen(session, response=response, actor=audit.staff_actor(user), reason=reason)
+    except responses.ReadOnly as exc:
+        raise HTTPException(409, str(exc)) from None
+    return RedirectResponse(request.url_for("staff_response", response_id=response_id), status_code=303)

@@ -1,0 +1,65 @@
+"""Questionnaire files into the database as immutable, hash-identified versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, col, func, select
+
+from survey_app import audit
+from survey_app.models import Questionnaire, QuestionnaireVersion
+from survey_app.questionnaires import QuestionnaireDef, from_stored, load_file, shipped_files
+
+
+def import_questionnaire(session: Session, *, definition: QuestionnaireDef, actor: str) -> QuestionnaireVersion:
+    """Store a questionnaire version; importing the same content again returns the existing version."""
+    questionnaire = session.exec(select(Questionnaire).where(Questionnaire.slug == definition.id)).first()
+    if questionnaire is None:
+        questionnaire = Questionnaire(slug=definition.id, title=definition.title)
+        session.add(questionnaire)
+        session.flush()
+    questionnaire.title = definition.title
+    digest = definition.content_hash()
+    version = session.exec(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire.id,
+            QuestionnaireVersion.content_hash == digest,
+        )
+    ).first()
+    if version is not None:
+        return version
+    latest = session.exec(
+        select(func.max(QuestionnaireVersion.version_no)).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire.id
+        )
+    ).one()
+    assert questionnaire.id is not None
+    version = QuestionnaireVersion(
+        questionnaire_id=questionnaire.id,
+        version_no=(latest or 0) + 1,
+        content_hash=digest,
+        definition=definition.model_dump(mode="json"),
+    )
+    session.add(version)
+    session.flush()
+    audit.record(session, actor=actor, action="questionnaire.import", object_type="questionnaire_version",
+                 object_id=version.id, details={"slug": definition.id, "version_no": version.version_no})
+    session.commit()
+    return version
+
+
+def import_directory(session: Session, *, directory: Path, actor: str) -> list[QuestionnaireVersion]:
+    return [import_questionnaire(session, definition=load_file(p), actor=actor) for p in shipped_files(directory)]
+
+
+def definition_of(version: QuestionnaireVersion) -> QuestionnaireDef:
+    return from_stored(version.content_hash, version.definition)
+
+
+def latest_version(session: Session, slug: str) -> QuestionnaireVersion | None:
+    return session.exec(
+        select(QuestionnaireVersion)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)  # type: ignore[arg-type]
+        .where(Questionnaire.slug == slug)
+        .order_by(col(QuestionnaireVersion.version_no).desc())
+    ).first()

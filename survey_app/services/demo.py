@@ -1,0 +1,143 @@
+"""The demo county: Viken's register, both questionnaires, open rounds and synthetic answers.
+
+Running it again on the same database reuses everything that is there: no duplicates, no answer lost.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from survey_app import audit
+from survey_app.config import Settings
+from survey_app.forms import Value, keys_of, other_key
+from survey_app.models import Municipality, Response, Role, Round, StaffUser
+from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
+from survey_app.services import catalog, register, responses, rounds, users
+from survey_app.services.register import SHIPPED_REGISTER, parse_register
+
+DEMO_ADMIN_EMAIL = "admin@innspill.demo"
+# A fixed password for the local demo only (the demo serves on 127.0.0.1); it is printed at start.
+DEMO_ADMIN_PASSWORD = "demo-passord-innspill"
+SURVEY_SLUG = "kommuneundersokelse-sivilsamfunn"
+CONSULTATION_SLUG = "konsultasjon-samarbeid"
+SEED = 2026
+
+SAMPLE_TEXTS = [
+    "Vi trenger mer samarbeid med frivillige lag og foreninger om språkpraksis for deltakere i introduksjonsprogrammet.",
+    "Biblioteket har språkkafé hver uke og leksehjelp to dager i uken. Frivilligsentralen driver en møteplass for nye innbyggere.",
+    "Kommunen mangler en oppdatert plan for integreringsarbeidet. Vi ønsker veiledning fra fylkeskommunen om hvordan planen kan bygges opp.",
+    "Det er behov for mer kompetanse om negativ sosial kontroll blant ansatte i skole og barnehage. Minoritetsrådgiveren på videregående er en viktig samarbeidspartner.",
+    "Vi har for få lærlingplasser og trenger bedre samarbeid med NAV og lokale arbeidsgivere for å få flere over i arbeid.",
+    "Boligsituasjonen er krevende. Det er mangel på kommunale boliger, og det begrenser hvor mange vi kan bosette.",
+    "Regionalt nettverk for flyktningtjenestene fungerer godt. Vi ønsker at fylkeskommunen fortsetter med faste nettverkssamlinger.",
+    "Idrettslagene har tatt imot mange nye barn med støtte fra kommunens tilskuddsordning for inkludering.",
+    "Vi samarbeider med voksenopplæringen om kombinasjonsprogram, men mangler kapasitet i norskopplæringen.",
+    "Godt integreringsarbeid handler om arbeid, bolig og nettverk. Det bør måles over tid og ikke bare med tall fra introduksjonsprogrammet.",
+    "Kommunen har et tett samarbeid med politiet og barnevernet om æresrelatert vold, og har egne rutiner for dette.",
+    "Vi ønsker mer samskaping mellom stat, fylke og kommune, med felles kontaktpunkter og tydelige roller.",
+]
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    round_ids: list[int]
+    admin_email: str
+    admin_password: str
+    created: bool
+
+
+def _synthetic_value(definition: QuestionnaireDef, question: Question, key: str, rng: random.Random) -> Value:
+    if key == other_key(question) and question.type != "matrix":
+        return "Samarbeid med trossamfunn"
+    t = question.type
+    if t in ("likert", "matrix"):
+        scale = definition.scale_of(question)
+        points = sorted(scale.labels)
+        if scale.dont_know and rng.random() < 0.07:
+            return DONT_KNOW
+        # Skewed towards the middle and upper part, as real self-reports are.
+        return points[min(len(points) - 1, int(rng.triangular(0, len(points), len(points) * 0.65)))]
+    if t in ("single", "jadelvisnei"):
+        values = [v for v, _ in question.choice_values() if v != OTHER]
+        return rng.choice(values)
+    if t == "multi":
+        values = [v for v, _ in question.choice_values() if v != OTHER]
+        return rng.sample(values, k=rng.randint(1, min(3, len(values))))
+    if t == "integer":
+        low = question.min if question.min is not None else 0
+        high = question.max if question.max is not None else 100
+        if high - low > 200 and low < 1900:  # counts: keep them realistic, not uniform up to max
+            high = low + 60
+        return rng.randint(low, high)
+    if t == "text":
+        return rng.choice(["Flyktningtjenesten", "Kommunalsjef for helse og velferd", "Frivillighetskoordinator"])
+    return " ".join(rng.sample(SAMPLE_TEXTS, k=rng.randint(1, 3)))
+
+
+def synthetic_answers(definition: QuestionnaireDef, rng: random.Random, *, share: float = 1.0) -> dict[str, Value]:
+    """Plausible answers for every question (or about ``share`` of them), valid against the schema."""
+    values: dict[str, Value] = {}
+    for question in definition.questions():
+        if rng.random() > share:
+            continue
+        for key in keys_of(question):
+            if key == other_key(question) and question.type != "matrix":
+                continue
+            values[key] = _synthetic_value(definition, question, key, rng)
+    return values
+
+
+def _fill(session: Session, *, response: Response, rng: random.Random, submit: bool) -> None:
+    assert response.id is not None
+    draft = responses.load_draft(session, response_id=response.id)
+    values = synthetic_answers(draft.definition, rng, share=1.0 if submit else rng.uniform(0.2, 0.7))
+    responses.save(session, draft=draft, changes={k: (v, 0) for k, v in values.items()}, editor="Demo")
+    if submit:
+        remaining = responses.submit(session, draft=draft, signer_name="Kari Demo", signer_role="Kommunalsjef")
+        assert not remaining, remaining
+
+
+def _ensure_round(
+    session: Session, *, settings: Settings, county_id: int, slug: str, title: str, municipalities: list[Municipality]
+) -> tuple[Round, bool]:
+    existing = session.exec(select(Round).where(Round.title == title)).first()
+    if existing is not None:
+        return existing, False
+    version = catalog.latest_version(session, slug)
+    assert version is not None, f"questionnaire {slug} is not imported"
+    rnd = rounds.create_round(
+        session, county_id=county_id, version=version, year=2026, title=title,
+        opens_on=date(2026, 11, 1), closes_on=date(2027, 1, 31), municipalities=municipalities,
+        secret_key=settings.resolved_secret_key(), invitation_days=settings.invitation_days, actor=audit.SYSTEM,
+    )
+    return rnd, True
+
+
+def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
+    """Create (or reuse) everything the demo shows."""
+    county = register.load_register(
+        session, rows=parse_register(SHIPPED_REGISTER.read_text(encoding="utf-8"), source=str(SHIPPED_REGISTER)),
+        county_name=settings.county_name, actor=audit.SYSTEM,
+    )
+    catalog.import_directory(session, directory=settings.questionnaires_dir, actor=audit.SYSTEM)
+    assert county.id is not None
+    municipalities = list(session.exec(select(Municipality).order_by(Municipality.kommunenummer)))
+    survey, created = _ensure_round(session, settings=settings, county_id=county.id, slug=SURVEY_SLUG,
+                                    title="Kommuneundersøkelsen 2026", municipalities=municipalities)
+    consultation, _ = _ensure_round(session, settings=settings, county_id=county.id, slug=CONSULTATION_SLUG,
+                                    title="Konsultasjon om samarbeid 2026", municipalities=municipalities)
+    if created:
+        rng = random.Random(SEED)
+        survey_responses = list(session.exec(select(Response).where(Response.round_id == survey.id)))
+        chosen = rng.sample(survey_responses, k=round(len(survey_responses) * 2 / 3))
+        for i, response in enumerate(chosen):
+            _fill(session, response=response, rng=rng, submit=i % 2 == 0)
+    if not session.exec(select(StaffUser).where(StaffUser.email == DEMO_ADMIN_EMAIL)).first():
+        users.create_user(session, email=DEMO_ADMIN_EMAIL, password=DEMO_ADMIN_PASSWORD, role=Role.admin,
+                          full_name="Demoadministrator", actor=audit.SYSTEM)
+    assert survey.id is not None and consultation.id is not None
+    return DemoInfo([survey.id, consultation.id], DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, created)

@@ -1,0 +1,91 @@
+"""Invitation links: resolve a token, export links, revoke and regenerate."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from survey_app import audit
+from survey_app.models import Invitation, Municipality, Round, RoundStatus, utcnow
+from survey_app.security import invitation_token, new_salt, token_hash
+
+
+class LinkProblem(str, enum.Enum):
+    unknown = "unknown"
+    expired = "expired"
+    revoked = "revoked"
+    closed = "closed"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    invitation: Invitation | None
+    problem: LinkProblem | None
+
+
+def check(invitation: Invitation | None, round_: Round | None) -> LinkProblem | None:
+    """Why this invitation cannot be used now, or None when it can."""
+    if invitation is None or round_ is None:
+        return LinkProblem.unknown
+    if invitation.revoked_at is not None:
+        return LinkProblem.revoked
+    if invitation.expires_at <= utcnow():
+        return LinkProblem.expired
+    if round_.status == RoundStatus.draft:
+        return LinkProblem.closed
+    return None
+
+
+def resolve(session: Session, *, token: str) -> Resolved:
+    """The invitation a link token belongs to, and whether it may be used."""
+    if len(token) > 100:
+        return Resolved(None, LinkProblem.unknown)
+    invitation = session.exec(select(Invitation).where(Invitation.token_hash == token_hash(token))).first()
+    round_ = session.get(Round, invitation.round_id) if invitation else None
+    problem = check(invitation, round_)
+    if invitation is not None and problem is None:
+        invitation.last_used_at = utcnow()
+        session.commit()
+    return Resolved(invitation, problem)
+
+
+def link(invitation: Invitation, *, secret_key: str, base_url: str) -> str:
+    assert invitation.id is not None
+    return f"{base_url.rstrip('/')}/i/{invitation_token(secret_key, invitation.id, invitation.salt)}"
+
+
+def export_rows(session: Session, *, round_id: int, secret_key: str, base_url: str) -> list[dict[str, str]]:
+    """One row per invited municipality: kommunenummer, kommune, url (working links, revoked ones left out)."""
+    rows = session.exec(
+        select(Invitation, Municipality)
+        .join(Municipality, Municipality.id == Invitation.municipality_id)  # type: ignore[arg-type]
+        .where(Invitation.round_id == round_id, col(Invitation.revoked_at).is_(None))
+        .order_by(Municipality.kommunenummer)
+    ).all()
+    return [
+        {"kommunenummer": m.kommunenummer, "kommune": m.name,
+         "url": link(inv, secret_key=secret_key, base_url=base_url)}
+        for inv, m in rows
+    ]
+
+
+def regenerate(session: Session, *, invitation: Invitation, secret_key: str, actor: str) -> Invitation:
+    """Give the municipality a new link; the old one stops working at once."""
+    assert invitation.id is not None
+    invitation.salt = new_salt()
+    invitation.token_hash = token_hash(invitation_token(secret_key, invitation.id, invitation.salt))
+    invitation.revoked_at = None
+    audit.record(session, actor=actor, action="invitation.regenerate", object_type="invitation",
+                 object_id=invitation.id)
+    session.commit()
+    return invitation
+
+
+def revoke(session: Session, *, invitation: Invitation, actor: str) -> Invitation:
+    invitation.revoked_at = utcnow()
+    audit.record(session, actor=actor, action="invitation.revoke", object_type="invitation",
+                 object_id=invitation.id)
+    session.commit()
+    return invitation

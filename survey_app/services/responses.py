@@ -1,0 +1,301 @@
+"""A municipality's response: autosave with lost-update protection, progress, submit and reopen."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from survey_app import audit
+from survey_app.db import begin_write
+from survey_app.forms import Value, keys_of, other_key, selected, too_large, validate
+from survey_app.models import (
+    Answer,
+    Municipality,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundStatus,
+    utcnow,
+)
+from survey_app.questionnaires import OTHER, Question, QuestionnaireDef, Section
+from survey_app.services.catalog import definition_of
+
+
+class ReadOnly(Exception):
+    """The response cannot be changed now; the message says why, in Norwegian."""
+
+
+@dataclass
+class Draft:
+    """A response with everything needed to show or change it."""
+
+    response: Response
+    round: Round
+    municipality: Municipality
+    definition: QuestionnaireDef
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+    def value(self, key: str) -> Value:
+        answer = self.answers.get(key)
+        return None if answer is None else answer.value  # type: ignore[no-any-return]
+
+    def version(self, key: str) -> int:
+        answer = self.answers.get(key)
+        return 0 if answer is None else answer.version
+
+    def values(self) -> dict[str, Value]:
+        return {k: a.value for k, a in self.answers.items()}
+
+    @property
+    def read_only_reason(self) -> str | None:
+        if self.response.status == ResponseStatus.submitted:
+            return "Svaret er sendt inn og kan ikke endres. Ta kontakt med fylkeskommunen hvis noe må rettes."
+        if self.round.status == RoundStatus.closed:
+            return "Runden er avsluttet, og svaret kan ikke lenger endres."
+        return None
+
+
+def load_draft(session: Session, *, response_id: int) -> Draft:
+    response = session.get(Response, response_id)
+    assert response is not None
+    round_ = session.get(Round, response.round_id)
+    municipality = session.get(Municipality, response.municipality_id)
+    assert round_ is not None and municipality is not None
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    assert version is not None
+    answers = {a.question_id: a for a in session.exec(select(Answer).where(Answer.response_id == response_id))}
+    return Draft(response, round_, municipality, definition_of(version), answers)
+
+
+# --- what is shown ------------------------------------------------------------------------------
+
+
+def visible_ids(definition: QuestionnaireDef, values: dict[str, Value]) -> set[str]:
+    """Questions shown for these answers; a question behind a hidden one is hidden too."""
+    shown: set[str] = set()
+    for question in definition.questions():
+        cond = question.show_if
+        if cond is None or (cond.question in shown and selected(values.get(cond.question)) & cond.accepted):
+            shown.add(question.id)
+    return shown
+
+
+def is_answered(question: Question, values: dict[str, Value]) -> bool:
+    keys = keys_of(question)
+    main = [k for k in keys if not (question.has_other and k == other_key(question))]
+    return all(values.get(k) is not None for k in main)
+
+
+@dataclass(frozen=True)
+class Issue:
+    section: Section
+    question: Question
+    message: str
+
+
+def issues(draft: Draft, *, require: bool = True) -> list[Issue]:
+    """What stops submission: invalid values anywhere visible, and (``require``) unanswered required questions."""
+    values = draft.values()
+    shown = visible_ids(draft.definition, values)
+    found: list[Issue] = []
+    for section in draft.definition.sections:
+        for question in section.questions:
+            if question.id not in shown:
+                continue
+            problem = question_problem(draft.definition, question, values, require=require)
+            if problem:
+                found.append(Issue(section, question, problem))
+    return found
+
+
+def question_problem(
+    definition: QuestionnaireDef, question: Question, values: dict[str, Value], *, require: bool
+) -> str | None:
+    for key in keys_of(question):
+        message = validate(definition, question, key, values.get(key))
+        if message:
+            return message
+    if require and question.required and not is_answered(question, values):
+        return "Svar på dette spørsmålet før du sender inn."
+    if require and question.has_other and OTHER in selected(values.get(question.id)):
+        if values.get(other_key(question)) is None:
+            return "Du har valgt «Annet». Skriv hva det gjelder."
+    return None
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    total: int
+    required_answered: int
+    required_total: int
+
+
+def progress(draft: Draft, section: Section | None = None) -> Progress:
+    values = draft.values()
+    shown = visible_ids(draft.definition, values)
+    questions = [q for q in (section.questions if section else draft.definition.questions()) if q.id in shown]
+    answered = [q for q in questions if is_answered(q, values)]
+    required = [q for q in questions if q.required]
+    return Progress(len(answered), len(questions), sum(1 for q in required if q in answered), len(required))
+
+
+# --- saving ---------------------------------------------------------------------------------------
+
+
+class Outcome(str, enum.Enum):
+    saved = "saved"
+    unchanged = "unchanged"
+    conflict = "conflict"
+    refused = "refused"
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    key: str
+    outcome: Outcome
+    version: int
+    mine: Value = None
+    theirs: Value = None
+    their_author: str = ""
+    their_time: datetime | None = None
+    message: str | None = None
+
+
+def save(
+    session: Session, *, draft: Draft, changes: dict[str, tuple[Value, int]], editor: str
+) -> list[KeyResult]:
+    """Store changed answers. A change based on an older version than the stored one is not applied:
+    it comes back as a conflict carrying both values, so neither person's text disappears silently.
+    """
+    if draft.read_only_reason:
+        raise ReadOnly(draft.read_only_reason)
+    begin_write(session)
+    # Compare with what is stored now, inside the write transaction, not with what the page loaded.
+    fresh = session.exec(
+        select(Answer).where(Answer.response_id == draft.response.id, col(Answer.question_id).in_(list(changes)))
+    ).all()
+    draft.answers.update({a.question_id: a for a in fresh})
+    for answer in fresh:
+        session.refresh(answer)
+    now = utcnow()
+    results: list[KeyResult] = []
+    for key, (value, base) in changes.items():
+        existing = draft.answers.get(key)
+        if too_large(value):
+            results.append(KeyResult(key, Outcome.refused, draft.version(key), mine=value,
+                                     message="Svaret er for langt til å lagres. Kort det ned."))
+        elif existing is not None and existing.value == value:
+            results.append(KeyResult(key, Outcome.unchanged, existing.version))
+        elif existing is None:
+            results.append(_insert(session, draft, key, value, editor, now) if value is not None
+                           else KeyResult(key, Outcome.unchanged, 0))
+        elif base != existing.version:
+            results.append(_conflict(key, value, existing))
+        else:
+            results.append(_update(session, draft, key, value, existing, editor, now))
+    if any(r.outcome == Outcome.saved for r in results):
+        _touch(session, draft, now)
+    session.commit()
+    return results
+
+
+def _insert(session: Session, draft: Draft, key: str, value: Value, editor: str, now: datetime) -> KeyResult:
+    assert draft.response.id is not None
+    answer = Answer(response_id=draft.response.id, question_id=key, value=value, version=1, updated_at=now,
+                    updated_by=editor)
+    try:
+        with session.begin_nested():
+            session.add(answer)
+    except IntegrityError:
+        # A colleague saved the first value for this key a moment ago.
+        theirs = session.exec(
+            select(Answer).where(Answer.response_id == draft.response.id, Answer.question_id == key)
+        ).one()
+        draft.answers[key] = theirs
+        return _conflict(key, value, theirs)
+    draft.answers[key] = answer
+    return KeyResult(key, Outcome.saved, 1, mine=value)
+
+
+def _update(
+    session: Session, draft: Draft, key: str, value: Value, existing: Answer, editor: str, now: datetime
+) -> KeyResult:
+    # Compare-and-set in one statement, so two processes cannot both win on the same version.
+    result = session.execute(
+        sa.update(Answer)
+        .where(col(Answer.id) == existing.id, col(Answer.version) == existing.version)
+        .values(value=value, version=Answer.version + 1, updated_at=now, updated_by=editor)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(existing)
+        return _conflict(key, value, existing)
+    session.refresh(existing)
+    return KeyResult(key, Outcome.saved, existing.version, mine=value)
+
+
+def _conflict(key: str, value: Value, theirs: Answer) -> KeyResult:
+    return KeyResult(key, Outcome.conflict, theirs.version, mine=value, theirs=theirs.value,
+                     their_author=theirs.updated_by, their_time=theirs.updated_at)
+
+
+def _touch(session: Session, draft: Draft, now: datetime) -> None:
+    response = draft.response
+    status = response.status
+    if status == ResponseStatus.not_started:
+        status = ResponseStatus.in_progress
+    session.execute(
+        sa.update(Response)
+        .where(col(Response.id) == response.id)
+        .values(version=Response.version + 1, last_saved_at=now, status=status,
+                started_at=sa.func.coalesce(Response.started_at, now))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(response)
+
+
+# --- submitting and reopening ---------------------------------------------------------------------
+
+
+def submit(session: Session, *, draft: Draft, signer_name: str, signer_role: str) -> list[Issue]:
+    """Submit when nothing is missing; returns what is missing instead, changing nothing."""
+    begin_write(session)
+    session.refresh(draft.response)
+    if draft.read_only_reason:
+        raise ReadOnly(draft.read_only_reason)
+    found = issues(draft)
+    if found:
+        return found
+    response = draft.response
+    response.status = ResponseStatus.submitted
+    response.submitted_at = utcnow()
+    response.signed_by_name = signer_name.strip()[:200]
+    response.signed_by_role = signer_role.strip()[:200]
+    response.version += 1
+    audit.record(session, actor=audit.municipality_actor(draft.municipality, response.signed_by_name),
+                 action="response.submit", object_type="response", object_id=response.id,
+                 details={"version": response.version})
+    session.commit()
+    return []
+
+
+def reopen(session: Session, *, response: Response, actor: str, reason: str = "") -> Response:
+    """Let the municipality change a submitted response again."""
+    begin_write(session)
+    session.refresh(response)
+    if response.status != ResponseStatus.submitted:
+        raise ReadOnly("Bare innsendte svar kan gjenåpnes.")
+    response.status = ResponseStatus.reopened
+    response.reopened_at = utcnow()
+    response.version += 1
+    audit.record(session, actor=actor, action="response.reopen", object_type="response", object_id=response.id,
+                 details={"reason": reason[:500]})
+    session.commit()
+    return response

@@ -1,0 +1,95 @@
+"""Rounds: a questionnaire version sent to a set of municipalities for a period."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from survey_app import audit
+from survey_app.models import (
+    Invitation,
+    Municipality,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundStatus,
+    utcnow,
+)
+from survey_app.security import invitation_token, new_salt, token_hash
+
+
+def create_round(
+    session: Session,
+    *,
+    county_id: int,
+    version: QuestionnaireVersion,
+    year: int,
+    title: str,
+    opens_on: date,
+    closes_on: date,
+    municipalities: Sequence[Municipality],
+    secret_key: str,
+    invitation_days: int,
+    status: RoundStatus = RoundStatus.open,
+    actor: str,
+) -> Round:
+    """Create a round with an invitation and an empty response for each municipality."""
+    assert version.id is not None
+    rnd = Round(county_id=county_id, questionnaire_version_id=version.id, year=year, title=title,
+                opens_on=opens_on, closes_on=closes_on, status=status)
+    session.add(rnd)
+    session.flush()
+    expires = datetime.combine(closes_on, datetime.min.time(), tzinfo=utcnow().tzinfo) + timedelta(
+        days=invitation_days
+    )
+    for muni in municipalities:
+        add_invitation(session, round_=rnd, municipality=muni, secret_key=secret_key, expires_at=expires)
+    audit.record(session, actor=actor, action="round.create", object_type="round", object_id=rnd.id,
+                 details={"title": title, "municipalities": len(municipalities)})
+    session.commit()
+    return rnd
+
+
+def add_invitation(
+    session: Session, *, round_: Round, municipality: Municipality, secret_key: str, expires_at: datetime
+) -> Invitation:
+    """An invitation plus the municipality's (empty) response; flushed, not committed."""
+    assert round_.id is not None and municipality.id is not None
+    salt = new_salt()
+    # The token needs the row's id, so the row is first written with a unique placeholder hash.
+    invitation = Invitation(round_id=round_.id, municipality_id=municipality.id, token_hash=f"pending-{salt}",
+                            salt=salt, expires_at=expires_at)
+    session.add(invitation)
+    session.flush()
+    assert invitation.id is not None
+    invitation.token_hash = token_hash(invitation_token(secret_key, invitation.id, invitation.salt))
+    session.add(Response(round_id=round_.id, municipality_id=municipality.id))
+    session.flush()
+    return invitation
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    not_started: int = 0
+    in_progress: int = 0
+    submitted: int = 0
+    reopened: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.not_started + self.in_progress + self.submitted + self.reopened
+
+
+def status_counts(session: Session, round_id: int) -> StatusCount:
+    counts = {s.value: 0 for s in ResponseStatus}
+    for status in session.exec(select(Response.status).where(Response.round_id == round_id)):
+        counts[ResponseStatus(status).value] += 1
+    return StatusCount(**counts)
+
+
+def list_rounds(session: Session) -> list[Round]:
+    return list(session.exec(select(Round).order_by(col(Round.year).desc(), col(Round.id).desc())))

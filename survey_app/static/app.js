@@ -1,0 +1,78 @@
+// Autosave feedback and retry for the respondent's pages. htmx does the saving (see
+// templates/_macros/questions.html); this file only makes sure a failed save is shown and tried
+// again, never dropped, and that leaving the page with unsaved changes asks first.
+(function () {
+  "use strict";
+  var pending = new Set();
+  var RETRY_MS = [2000, 5000, 10000, 30000];
+
+  function questionOf(elt) {
+    return elt && elt.closest ? elt.closest(".question") : null;
+  }
+  function statusOf(question) {
+    return question ? question.querySelector(".save-status") : null;
+  }
+  function say(question, cls, text) {
+    var status = statusOf(question);
+    if (!status) return;
+    var p = document.createElement("p");
+    p.className = cls;
+    p.textContent = text;
+    status.replaceChildren(p);
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var q = questionOf(evt.detail.elt);
+    if (!q || evt.detail.requestConfig.verb !== "post") return;
+    pending.add(q.id);
+    say(q, "pending-note", "Lagrer …");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var q = questionOf(evt.detail.elt);
+    if (!q) return;
+    if (evt.detail.successful) {
+      pending.delete(q.id);
+      q.removeAttribute("data-retries");
+      return;
+    }
+    var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    if (status === 401 || status === 403) {
+      say(q, "failed-note", "Ikke lagret: økten er utløpt. Åpne invitasjonslenken på nytt i en ny fane; det du har skrevet her, står fortsatt i feltet.");
+      return;
+    }
+    var tries = parseInt(q.getAttribute("data-retries") || "0", 10);
+    var wait = RETRY_MS[Math.min(tries, RETRY_MS.length - 1)];
+    q.setAttribute("data-retries", String(tries + 1));
+    say(q, "failed-note", "Ikke lagret ennå – prøver igjen om " + Math.round(wait / 1000) + " sekunder. Det du har skrevet, står fortsatt i feltet.");
+    window.setTimeout(function () {
+      if (document.body.contains(q)) htmx.trigger(q, "innspill:retry");
+    }, wait);
+  });
+
+  // Keep aria-invalid on the inputs in step with the message the server sent back.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var status = evt.detail.target;
+    if (!status || !status.classList || !status.classList.contains("save-status")) return;
+    var q = questionOf(status);
+    var invalid = !!status.querySelector("[data-invalid]");
+    q.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (input) {
+      if (invalid) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    });
+    q.classList.toggle("has-error", invalid);
+  });
+
+  window.addEventListener("beforeunload", function (evt) {
+    if (pending.size > 0) {
+      evt.preventDefault();
+      evt.returnValue = "";
+    }
+  });
+
+  // Move focus to an error summary when a page shows one, so it is read first.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("feiloppsummering");
+    if (summary) summary.focus();
+  });
+})();

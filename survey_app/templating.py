@@ -1,0 +1,68 @@
+"""The Jinja2 environment: strict about undefined names, with Norwegian date formats and vendored assets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from survey_app.forms import display_value
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+# Pinned copies from npm (see static/vendor/README.md). Changing a version here is the whole upgrade.
+VENDOR = {
+    "htmx": "vendor/htmx-2.0.11.min.js",
+    "ds_css": "vendor/designsystemet-css-1.22.0.css",
+    "ds_theme": "vendor/designsystemet-theme-digdir-1.11.0.css",
+}
+
+MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+          "november", "desember"]
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(OSLO)
+
+
+def format_datetime(value: datetime | None) -> str:
+    """29.11.2026 kl. 14:32 in Norwegian time."""
+    if value is None:
+        return "–"
+    return local(value).strftime("%d.%m.%Y kl. %H:%M")
+
+
+def format_time(value: datetime | None) -> str:
+    return "–" if value is None else local(value).strftime("%H:%M")
+
+
+def format_date(value: date | datetime | None) -> str:
+    """29. november 2026."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
+def domid(key: str) -> str:
+    """An answer key as an HTML id that is also a plain CSS selector (no dots)."""
+    return key.replace(".", "--")
+
+
+def make_templates(directory: Path) -> Jinja2Blocks:
+    templates = Jinja2Blocks(directory=str(directory))
+    env = templates.env
+    env.undefined = jinja2.StrictUndefined
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.filters["datetime"] = format_datetime
+    env.filters["time"] = format_time
+    env.filters["date"] = format_date
+    env.filters["domid"] = domid
+    env.globals["VENDOR"] = VENDOR
+    env.globals["display_value"] = display_value
+    return templates

@@ -1,0 +1,55 @@
+"""A coordinator answers a section in a real browser, reloads, finds the answers, and submits."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+from sqlmodel import Session
+
+from survey_app.config import Settings
+from tests.factories import make_world
+
+
+def test_answer_reload_and_submit(live_server: str, page: Page, session: Session, settings: Settings) -> None:
+    world = make_world(session, settings)
+    page.goto(live_server + world.link("3043"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Liten testundersøkelse")
+    page.get_by_role("link", name=re.compile("Begynn")).click()
+
+    # A conditional question appears when the answer calls for it (decided on the server).
+    year = page.get_by_label("Hvilket år ble den vedtatt?")
+    expect(year).to_have_count(0)
+    page.get_by_label("Ja", exact=True).check()
+    expect(page.locator("#status-politikk")).to_contain_text("Lagret kl.")
+    expect(year).to_be_visible()
+    year.fill("20x5")
+    expect(page.locator("#status-vedtaksar")).to_contain_text("Skriv et helt tall")
+    expect(year).to_have_attribute("aria-invalid", "true")
+    year.fill("2015")
+    expect(page.locator("#status-vedtaksar")).to_contain_text("Lagret kl.")
+    expect(year).not_to_have_attribute("aria-invalid", "true")
+    page.get_by_label("3 – Enig").check()
+    expect(page.locator("#status-enighet")).to_contain_text("Lagret kl.")
+
+    page.reload()
+    expect(page.get_by_label("Ja", exact=True)).to_be_checked()
+    expect(page.get_by_label("Hvilket år ble den vedtatt?")).to_have_value("2015")
+    expect(page.get_by_label("3 – Enig")).to_be_checked()
+
+    page.get_by_role("button", name="Neste del").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Andre del")
+    comment = page.get_by_label("Andre kommentarer")
+    comment.fill("Vi trenger flere møteplasser.")
+    expect(page.locator("#status-kommentar")).to_contain_text("Lagret kl.")
+    page.get_by_role("button", name="Se over og send inn").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Se over og send inn")
+    expect(page.get_by_text("Vi trenger flere møteplasser.")).to_be_visible()
+    page.get_by_role("button", name="Send inn svaret").click()
+    expect(page.locator("#feiloppsummering")).to_contain_text("Skriv navnet")
+    page.get_by_label("Navn på den som godkjenner").fill("Kari Leder")
+    page.get_by_label("Stilling eller rolle").fill("Kommunalsjef")
+    page.get_by_role("button", name="Send inn svaret").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Takk! Svaret er sendt inn")
+    expect(page.get_by_text("Kari Leder, Kommunalsjef")).to_be_visible()

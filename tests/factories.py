@@ -1,0 +1,121 @@
+"""Readable test data: a small questionnaire inline, a county, a round and its invitation links."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from survey_app import audit
+from survey_app.config import Settings
+from survey_app.models import Municipality, Response, Role, Round, RoundStatus, StaffUser
+from survey_app.questionnaires import parse
+from survey_app.services import catalog, invitations, register, rounds, users
+
+# Every question type, a show_if, a required question and a scored one: enough to exercise the flow.
+SMALL_QUESTIONNAIRE = textwrap.dedent("""\
+    id: liten-test
+    title: Liten testundersøkelse
+    scales:
+      enig:
+        labels: {1: Helt uenig, 2: Uenig, 3: Enig, 4: Helt enig}
+    parameters:
+      - id: frivillighet
+        label: Frivillighet
+    sections:
+      - id: del1
+        title: Første del
+        questions:
+          - id: politikk
+            type: jadelvisnei
+            text: Har kommunen en frivillighetspolitikk?
+            required: true
+            parameter: {id: frivillighet, scores: {ja: 100, delvis: 50, nei: 0}}
+          - id: vedtaksar
+            type: integer
+            text: Hvilket år ble den vedtatt?
+            min: 1990
+            max: 2030
+            show_if: {question: politikk, any_of: [ja, delvis]}
+          - id: enighet
+            type: likert
+            text: Frivilligheten er godt med i integreringsarbeidet.
+            scale: enig
+            parameter: {id: frivillighet}
+      - id: del2
+        title: Andre del
+        questions:
+          - id: tiltak
+            type: multi
+            text: Hvilke tiltak har dere?
+            other: true
+            options:
+              - {value: sprakkafe, label: Språkkafé}
+              - {value: leksehjelp, label: Leksehjelp}
+          - id: moteplasser
+            type: matrix
+            text: Hvor mye brukes møteplassene?
+            scale: enig
+            items:
+              - {id: bibliotek, text: Biblioteket}
+              - {id: idrett, text: Idrettslag}
+          - id: kommentar
+            type: longtext
+            text: Andre kommentarer
+            max_length: 200
+          - id: enhet
+            type: single
+            text: Hvilken enhet svarer?
+            options:
+              - {value: flyktning, label: Flyktningtjenesten}
+              - {value: kultur, label: Kultur}
+          - id: stilling
+            type: text
+            text: Stillingen til den som koordinerer
+""")
+
+PASSWORD = "et-langt-testpassord"
+
+
+@dataclass
+class World:
+    round: Round
+    municipalities: list[Municipality]
+    links: dict[str, str]  # kommunenummer -> invitation path
+
+    def link(self, kommunenummer: str) -> str:
+        return self.links[kommunenummer]
+
+    def response(self, session: Session, kommunenummer: str) -> Response:
+        muni = next(m for m in self.municipalities if m.kommunenummer == kommunenummer)
+        return session.exec(
+            select(Response).where(Response.round_id == self.round.id, Response.municipality_id == muni.id)
+        ).one()
+
+
+REGISTER_CSV = "kommunenummer,name,region\n3005,Drammen,Drammensregionen\n3043,Ål,Hallingdal\n3049,Lier,Drammensregionen\n"
+
+
+def make_world(session: Session, settings: Settings, *, questionnaire: str = SMALL_QUESTIONNAIRE,
+               status: RoundStatus = RoundStatus.open) -> World:
+    county = register.load_register(session, rows=register.parse_register(REGISTER_CSV),
+                                    county_name="Testfylket", actor=audit.SYSTEM)
+    version = catalog.import_questionnaire(session, definition=parse(questionnaire), actor=audit.SYSTEM)
+    municipalities = list(session.exec(select(Municipality).order_by(Municipality.kommunenummer)))
+    assert county.id is not None
+    rnd = rounds.create_round(
+        session, county_id=county.id, version=version, year=2026, title="Testrunden 2026",
+        opens_on=date(2026, 11, 1), closes_on=date(2099, 1, 31), municipalities=municipalities,
+        secret_key=settings.resolved_secret_key(), invitation_days=30, status=status, actor=audit.SYSTEM,
+    )
+    assert rnd.id is not None
+    rows = invitations.export_rows(session, round_id=rnd.id, secret_key=settings.resolved_secret_key(),
+                                   base_url="")
+    return World(rnd, municipalities, {r["kommunenummer"]: r["url"] for r in rows})
+
+
+def make_staff(session: Session, role: Role, email: str | None = None) -> StaffUser:
+    return users.create_user(session, email=email or f"{role.value}@fylke.test", password=PASSWORD, role=role,
+                             actor=audit.SYSTEM)
