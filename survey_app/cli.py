@@ -19,8 +19,9 @@ from survey_app.models import Role, Round
 from survey_app.questionnaires import QuestionnaireError, load_file
 from survey_app.services import catalog, demo, invitations, register, users
 
-app = typer.Typer(help="Innspill: kommuneundersøkelse, konsultasjon og anbefaling om bosetting.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Innspill: kommuneundersøkelse, konsultasjon og anbefaling om bosetting.", no_args_is_help=True
+)
 register_app = typer.Typer(help="Kommuneregisteret.", no_args_is_help=True)
 users_app = typer.Typer(help="Ansattbrukere.", no_args_is_help=True)
 invitations_app = typer.Typer(help="Invitasjonslenker.", no_args_is_help=True)
@@ -39,8 +40,10 @@ class State:
 
 @app.callback()
 def main(
-    data_dir: Annotated[Path | None, typer.Option(envvar="SURVEY_APP_DATA_DIR",
-                                                  help="Mappen for databasen og nøkkelen (standard ./var).")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(envvar="SURVEY_APP_DATA_DIR", help="Mappen for databasen og nøkkelen (standard ./var)."),
+    ] = None,
 ) -> None:
     State.data_dir = data_dir
 
@@ -64,8 +67,15 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if settings.database_url:
         os.environ["DATABASE_URL"] = settings.database_url
     settings.resolved_secret_key()  # create the shared key before several workers race to
-    uvicorn.run("survey_app.main:app_from_env", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "survey_app.main:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 @app.command()
@@ -73,8 +83,12 @@ def init() -> None:
     """Create or upgrade the database and import the questionnaires in ./questionnaires."""
     settings = _settings()
     with _ready_session(settings) as session:
-        versions = catalog.import_directory(session, directory=settings.questionnaires_dir, actor=audit.SYSTEM)
-    typer.echo(f"Databasen er klar ({settings.sqlalchemy_url.split('@')[-1]}); {len(versions)} skjemaer importert.")
+        versions = catalog.import_directory(
+            session, directory=settings.questionnaires_dir, actor=audit.SYSTEM
+        )
+    typer.echo(
+        f"Databasen er klar ({settings.sqlalchemy_url.split('@')[-1]}); {len(versions)} skjemaer importert."
+    )
 
 
 @app.command()
@@ -93,14 +107,20 @@ def serve(
 @app.command("demo")
 def demo_command(
     port: Annotated[int, typer.Option(help="Porten.")] = 8000,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Bare lag demodata, ikke start serveren.")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Bare lag demodata, ikke start serveren.")
+    ] = False,
 ) -> None:
     """Set up the demo county (Viken) with open rounds and synthetic answers, then serve it."""
     settings = _settings(base_url=f"http://127.0.0.1:{port}")
     with _ready_session(settings) as session:
         info = demo.setup_demo(session, settings=settings)
-        rows = invitations.export_rows(session, round_id=info.round_ids[0],
-                                       secret_key=settings.resolved_secret_key(), base_url=settings.base_url)
+        rows = invitations.export_rows(
+            session,
+            round_id=info.round_ids[0],
+            secret_key=settings.resolved_secret_key(),
+            base_url=settings.base_url,
+        )
     target = settings.data_dir / "invitations.csv"
     _write_csv(target, rows)
     typer.echo("")
@@ -140,7 +160,9 @@ def register_load(
         typer.echo(f"Feil: {exc}", err=True)
         raise typer.Exit(1) from None
     with _ready_session(settings) as session:
-        register.load_register(session, rows=rows, county_name=county or settings.county_name, actor=audit.SYSTEM)
+        register.load_register(
+            session, rows=rows, county_name=county or settings.county_name, actor=audit.SYSTEM
+        )
     typer.echo(f"Lastet {len(rows)} kommuner.")
 
 
@@ -148,7 +170,9 @@ def register_load(
 def users_create(
     email: Annotated[str, typer.Option(help="E-postadressen (brukernavnet).")],
     role: Annotated[Role, typer.Option(help="admin, radgiver eller leser.")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Les passordet fra standard input.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Les passordet fra standard input.")
+    ] = False,
     name: Annotated[str, typer.Option(help="Fullt navn.")] = "",
 ) -> None:
     """Create a staff user."""
@@ -159,8 +183,9 @@ def users_create(
     settings = _settings()
     with _ready_session(settings) as session:
         try:
-            user = users.create_user(session, email=email, password=password, role=role, full_name=name,
-                                     actor=audit.SYSTEM)
+            user = users.create_user(
+                session, email=email, password=password, role=role, full_name=name, actor=audit.SYSTEM
+            )
         except users.UserError as exc:
             typer.echo(f"Feil: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -178,10 +203,17 @@ def invitations_export(
         if session.exec(select(Round).where(Round.id == round_id)).first() is None:
             typer.echo(f"Feil: runde {round_id} finnes ikke.", err=True)
             raise typer.Exit(1)
-        rows = invitations.export_rows(session, round_id=round_id, secret_key=settings.resolved_secret_key(),
-                                       base_url=settings.base_url)
-        audit.record(session, actor=audit.SYSTEM, action="invitations.export", object_type="round",
-                     object_id=round_id, details={"rows": len(rows)})
+        rows = invitations.export_rows(
+            session, round_id=round_id, secret_key=settings.resolved_secret_key(), base_url=settings.base_url
+        )
+        audit.record(
+            session,
+            actor=audit.SYSTEM,
+            action="invitations.export",
+            object_type="round",
+            object_id=round_id,
+            details={"rows": len(rows)},
+        )
         session.commit()
     if output:
         _write_csv(output, rows)

@@ -59,9 +59,12 @@ StaffDep = Annotated[StaffUser, Depends(require_staff)]
 
 def permission(action: Action) -> Callable[[StaffUser], StaffUser]:
     """A dependency that lets through only staff whose role may do ``action``."""
+
     def check(user: StaffDep) -> StaffUser:
         if not can(user.role, action):
-            raise HTTPException(403, "Rollen din gir ikke tilgang til dette. Spør en administrator om du trenger det.")
+            raise HTTPException(
+                403, "Rollen din gir ikke tilgang til dette. Spør en administrator om du trenger det."
+            )
         return user
 
     return check
@@ -75,8 +78,9 @@ def current_draft(request: Request, session: SessionDep) -> Draft:
     if invitation is None or invitations.check(invitation, round_) is not None:
         raise NoRespondentSession()
     response = session.exec(
-        select(Response).where(Response.round_id == invitation.round_id,
-                               Response.municipality_id == invitation.municipality_id)
+        select(Response).where(
+            Response.round_id == invitation.round_id, Response.municipality_id == invitation.municipality_id
+        )
     ).one()
     assert response.id is not None
     return load_draft(session, response_id=response.id)

@@ -56,7 +56,9 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc, HTTPException | StarletteHTTPException) and exc.detail else None
+        detail = (
+            exc.detail if isinstance(exc, HTTPException | StarletteHTTPException) and exc.detail else None
+        )
         if detail == TITLES.get(exc.status_code) or detail in ("Not Found", "Method Not Allowed"):
             detail = None
         response = error_page(request, exc.status_code, detail)
@@ -66,7 +68,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return error_page(request, 400, "Noe i forespørselen manglet eller hadde feil form. Gå tilbake og prøv igjen.")
+        return error_page(
+            request, 400, "Noe i forespørselen manglet eller hadde feil form. Gå tilbake og prøv igjen."
+        )
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

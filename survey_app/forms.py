@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from starlette.datastructures import FormData
 
@@ -48,13 +46,12 @@ def question_of_key(definition: QuestionnaireDef, key: str) -> Question | None:
     return question if key in keys_of(question) else None
 
 
-def parse_key(question: Question, key: str, form: FormData | Mapping[str, Any]) -> Value:
+def parse_key(question: Question, key: str, form: FormData) -> Value:
     """The value of one answer key as submitted; an unparseable entry is kept as typed (never dropped)."""
     if key == other_key(question) and question.type != "matrix":
         return _text(form.get(key))
     if question.type == "multi":
-        values = form.getlist(key) if isinstance(form, FormData) else list(form.get(key) or [])
-        chosen = list(dict.fromkeys(str(v) for v in values if str(v)))
+        chosen = list(dict.fromkeys(v for v in form.getlist(key) if isinstance(v, str) and v))
         return chosen or None
     raw = _text(form.get(key))
     if raw is None:

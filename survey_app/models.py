@@ -48,15 +48,20 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 def _enum(kind: type[enum.Enum]) -> sa.Enum:
     # Stored as plain VARCHAR (no database enum type), read back as the Python enum.
-    return sa.Enum(kind, native_enum=False, create_constraint=False, length=20,
-                   values_callable=lambda e: [m.value for m in e])
+    return sa.Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 def _time(*, nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """Staff roles. What each may do lives in ``permissions.py``."""
 
     admin = "admin"
@@ -64,14 +69,14 @@ class Role(str, enum.Enum):
     leser = "leser"
 
 
-class ResponseStatus(str, enum.Enum):
+class ResponseStatus(enum.StrEnum):
     not_started = "not_started"
     in_progress = "in_progress"
     submitted = "submitted"
     reopened = "reopened"
 
 
-class RoundStatus(str, enum.Enum):
+class RoundStatus(enum.StrEnum):
     draft = "draft"
     open = "open"
     closed = "closed"

@@ -7,7 +7,7 @@ import enum
 from survey_app.models import Role
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     view_results = "view_results"  # round overview, responses read-only
     reopen_response = "reopen_response"
     manage_rounds = "manage_rounds"

@@ -21,9 +21,7 @@ DONT_KNOW = "vet_ikke"
 OTHER = "annet"
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-QuestionType = Literal[
-    "likert", "single", "multi", "jadelvisnei", "integer", "text", "longtext", "matrix"
-]
+QuestionType = Literal["likert", "single", "multi", "jadelvisnei", "integer", "text", "longtext", "matrix"]
 QUESTION_TYPES: tuple[str, ...] = QuestionType.__args__  # type: ignore[attr-defined]
 
 JA_DELVIS_NEI: tuple[tuple[str, str], ...] = (
@@ -125,7 +123,9 @@ class Question(_Strict):
         if t not in ("single", "multi") and (self.options or self.other):
             raise ValueError(f"«options» og «other» hører bare til typene single og multi, ikke «{t}»")
         if t in ("likert", "matrix") and self.scale is None:
-            raise ValueError(f"et spørsmål av typen «{t}» trenger «scale» (et navn fra «scales» eller labels)")
+            raise ValueError(
+                f"et spørsmål av typen «{t}» trenger «scale» (et navn fra «scales» eller labels)"
+            )
         if t not in ("likert", "matrix") and self.scale is not None:
             raise ValueError(f"«scale» hører bare til typene likert og matrix, ikke «{t}»")
         if t == "matrix" and not self.items:
@@ -265,8 +265,10 @@ def _line_map(node: yaml.Node, path: Path_ = ()) -> dict[Path_, int]:
 def _line_of(lines: dict[Path_, int], loc: Path_) -> int:
     for end in range(len(loc), -1, -1):
         # Pydantic reports dict keys as strings; YAML may have parsed them as ints.
-        for candidate in (loc[:end], tuple(int(p) if isinstance(p, str) and p.isdigit() else p
-                                           for p in loc[:end])):
+        for candidate in (
+            loc[:end],
+            tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in loc[:end]),
+        ):
             if candidate in lines:
                 return lines[candidate]
     return 1
@@ -287,9 +289,7 @@ def _message(err: Any) -> str:
     field = str(loc[-1]) if loc else ""
     kind = err["type"]
     if kind == "literal_error" and field == "type":
-        return (
-            f"ukjent spørsmålstype «{err['input']}»; bruk en av: {', '.join(QUESTION_TYPES)}"
-        )
+        return f"ukjent spørsmålstype «{err['input']}»; bruk en av: {', '.join(QUESTION_TYPES)}"
     if kind in _PYDANTIC_HINTS:
         return _PYDANTIC_HINTS[kind].format(field=field, input=err.get("input"))
     msg = str(err["msg"])
@@ -311,9 +311,12 @@ def _cross_checks(q: QuestionnaireDef, lines: dict[Path_, int]) -> Iterator[tupl
         for qi, question in enumerate(section.questions):
             here: Path_ = ("sections", si, "questions", qi)
             if question.id in seen:
-                yield (*here, "id"), (
-                    f"spørsmåls-id «{question.id}» er brukt før (linje {_line_of(lines, seen[question.id])}); "
-                    "hver id må være unik i skjemaet"
+                yield (
+                    (*here, "id"),
+                    (
+                        f"spørsmåls-id «{question.id}» er brukt før (linje {_line_of(lines, seen[question.id])}); "
+                        "hver id må være unik i skjemaet"
+                    ),
                 )
             seen.setdefault(question.id, (*here, "id"))
             if isinstance(question.scale, str) and question.scale not in q.scales:
@@ -324,28 +327,40 @@ def _cross_checks(q: QuestionnaireDef, lines: dict[Path_, int]) -> Iterator[tupl
                 target = earlier.get(ref)
                 if target is None:
                     why = "finnes ikke" if ref not in {x.id for x in q.questions()} else "kommer senere"
-                    yield (*here, "show_if", "question"), (
-                        f"show_if viser til spørsmålet «{ref}», som {why}; "
-                        "en betingelse kan bare bygge på et tidligere spørsmål"
+                    yield (
+                        (*here, "show_if", "question"),
+                        (
+                            f"show_if viser til spørsmålet «{ref}», som {why}; "
+                            "en betingelse kan bare bygge på et tidligere spørsmål"
+                        ),
                     )
                 elif target.type not in ("single", "jadelvisnei", "multi"):
-                    yield (*here, "show_if", "question"), (
-                        f"show_if kan bare bygge på valgspørsmål (single, multi, jadelvisnei), "
-                        f"ikke på «{target.type}»"
+                    yield (
+                        (*here, "show_if", "question"),
+                        (
+                            f"show_if kan bare bygge på valgspørsmål (single, multi, jadelvisnei), "
+                            f"ikke på «{target.type}»"
+                        ),
                     )
                 else:
                     allowed = {v for v, _ in target.choice_values()}
                     for value in sorted(question.show_if.accepted - allowed):
-                        yield (*here, "show_if"), (
-                            f"show_if bruker svaret «{value}», som ikke er et alternativ i «{ref}» "
-                            f"({', '.join(sorted(allowed))})"
+                        yield (
+                            (*here, "show_if"),
+                            (
+                                f"show_if bruker svaret «{value}», som ikke er et alternativ i «{ref}» "
+                                f"({', '.join(sorted(allowed))})"
+                            ),
                         )
             if question.parameter:
                 yield from _check_parameter(q, question, here, parameters)
             earlier[question.id] = question
     for pi, param in enumerate(q.parameters):
         if not any(x.parameter and x.parameter.id == param.id for x in q.questions()):
-            yield ("parameters", pi, "id"), f"parameteren «{param.id}» får ingen spørsmål; fjern den eller koble spørsmål til den"
+            yield (
+                ("parameters", pi, "id"),
+                f"parameteren «{param.id}» får ingen spørsmål; fjern den eller koble spørsmål til den",
+            )
 
 
 def _check_parameter(
@@ -354,8 +369,9 @@ def _check_parameter(
     mapping = question.parameter
     assert mapping is not None
     if mapping.id not in parameters:
-        yield (*here, "parameter", "id"), (
-            f"parameteren «{mapping.id}» er ikke definert under «parameters» øverst i filen"
+        yield (
+            (*here, "parameter", "id"),
+            (f"parameteren «{mapping.id}» er ikke definert under «parameters» øverst i filen"),
         )
     if question.type in ("single", "multi", "jadelvisnei"):
         allowed = {v for v, _ in question.choice_values()} - {DONT_KNOW}
@@ -363,8 +379,11 @@ def _check_parameter(
             yield (*here, "parameter"), "valgspørsmål som gir poeng trenger «scores» (poeng per svar, 0–100)"
         else:
             for key in sorted(set(mapping.scores) - allowed):
-                yield (*here, "parameter", "scores"), (
-                    f"«scores» gir poeng for «{key}», som ikke er et svaralternativ ({', '.join(sorted(allowed))})"
+                yield (
+                    (*here, "parameter", "scores"),
+                    (
+                        f"«scores» gir poeng for «{key}», som ikke er et svaralternativ ({', '.join(sorted(allowed))})"
+                    ),
                 )
     if question.type == "integer" and mapping.range is None:
         yield (*here, "parameter"), "tallspørsmål som gir poeng trenger «range: [laveste, høyeste]»"
@@ -378,14 +397,31 @@ def parse(text: str, filename: str = "<tekst>") -> QuestionnaireDef:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+        # A document whose aliases point into themselves cannot be a questionnaire; find it here.
+        json.dumps(data, default=str)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise QuestionnaireError(
-            [Problem(filename, line, f"YAML-feil: {exc.problem or exc} (sjekk innrykk, kolon og anførselstegn)")]
+            [
+                Problem(
+                    filename, line, f"YAML-feil: {exc.problem or exc} (sjekk innrykk, kolon og anførselstegn)"
+                )
+            ]
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise QuestionnaireError(
+            [Problem(filename, line, f"YAML-feil: tegnet {exc.character!r} er ikke tillatt; fjern det")]
+        ) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise QuestionnaireError(
+            [Problem(filename, 1, f"YAML-feil: filen kan ikke leses som et skjema ({type(exc).__name__})")]
         ) from None
     if node is None or not isinstance(data, dict):
-        raise QuestionnaireError([Problem(filename, 1, "filen må inneholde et skjema (nøkler som id, title, sections)")])
+        raise QuestionnaireError(
+            [Problem(filename, 1, "filen må inneholde et skjema (nøkler som id, title, sections)")]
+        )
     lines = _line_map(node)
     try:
         definition = QuestionnaireDef.model_validate(data)
@@ -402,7 +438,9 @@ def load_file(path: Path) -> QuestionnaireDef:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise QuestionnaireError([Problem(str(path), 1, "filen er ikke UTF-8; lagre den som UTF-8")]) from None
+        raise QuestionnaireError(
+            [Problem(str(path), 1, "filen er ikke UTF-8; lagre den som UTF-8")]
+        ) from None
     return parse(text, str(path))
 
 

@@ -20,8 +20,20 @@ VENDOR = {
     "ds_theme": "vendor/designsystemet-theme-digdir-1.11.0.css",
 }
 
-MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-          "november", "desember"]
+MONTHS = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+]
 
 
 def local(value: datetime) -> datetime:

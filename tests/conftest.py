@@ -61,8 +61,13 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path, secret_key=TEST_SECRET, database_url=database_url,
-                    base_url="http://testserver")
+    return Settings(
+        environment="test",
+        data_dir=tmp_path,
+        secret_key=TEST_SECRET,
+        database_url=database_url,
+        base_url="http://testserver",
+    )
 
 
 @pytest.fixture

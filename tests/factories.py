@@ -98,24 +98,41 @@ class World:
 REGISTER_CSV = "kommunenummer,name,region\n3005,Drammen,Drammensregionen\n3043,Ål,Hallingdal\n3049,Lier,Drammensregionen\n"
 
 
-def make_world(session: Session, settings: Settings, *, questionnaire: str = SMALL_QUESTIONNAIRE,
-               status: RoundStatus = RoundStatus.open) -> World:
-    county = register.load_register(session, rows=register.parse_register(REGISTER_CSV),
-                                    county_name="Testfylket", actor=audit.SYSTEM)
+def make_world(
+    session: Session,
+    settings: Settings,
+    *,
+    questionnaire: str = SMALL_QUESTIONNAIRE,
+    status: RoundStatus = RoundStatus.open,
+) -> World:
+    county = register.load_register(
+        session, rows=register.parse_register(REGISTER_CSV), county_name="Testfylket", actor=audit.SYSTEM
+    )
     version = catalog.import_questionnaire(session, definition=parse(questionnaire), actor=audit.SYSTEM)
     municipalities = list(session.exec(select(Municipality).order_by(Municipality.kommunenummer)))
     assert county.id is not None
     rnd = rounds.create_round(
-        session, county_id=county.id, version=version, year=2026, title="Testrunden 2026",
-        opens_on=date(2026, 11, 1), closes_on=date(2099, 1, 31), municipalities=municipalities,
-        secret_key=settings.resolved_secret_key(), invitation_days=30, status=status, actor=audit.SYSTEM,
+        session,
+        county_id=county.id,
+        version=version,
+        year=2026,
+        title="Testrunden 2026",
+        opens_on=date(2026, 11, 1),
+        closes_on=date(2099, 1, 31),
+        municipalities=municipalities,
+        secret_key=settings.resolved_secret_key(),
+        invitation_days=30,
+        status=status,
+        actor=audit.SYSTEM,
     )
     assert rnd.id is not None
-    rows = invitations.export_rows(session, round_id=rnd.id, secret_key=settings.resolved_secret_key(),
-                                   base_url="")
+    rows = invitations.export_rows(
+        session, round_id=rnd.id, secret_key=settings.resolved_secret_key(), base_url=""
+    )
     return World(rnd, municipalities, {r["kommunenummer"]: r["url"] for r in rows})
 
 
 def make_staff(session: Session, role: Role, email: str | None = None) -> StaffUser:
-    return users.create_user(session, email=email or f"{role.value}@fylke.test", password=PASSWORD, role=role,
-                             actor=audit.SYSTEM)
+    return users.create_user(
+        session, email=email or f"{role.value}@fylke.test", password=PASSWORD, role=role, actor=audit.SYSTEM
+    )

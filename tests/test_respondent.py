@@ -37,7 +37,9 @@ def autosave(client: TestClient, csrf: str, question_id: str, data: dict[str, ob
 def stored(session: Session, world: World, kommunenummer: str = "3005") -> dict[str, object]:
     fresh(session)
     response = world.response(session, kommunenummer)
-    return {a.question_id: a.value for a in session.exec(select(Answer).where(Answer.response_id == response.id))}
+    return {
+        a.question_id: a.value for a in session.exec(select(Answer).where(Answer.response_id == response.id))
+    }
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -61,7 +63,9 @@ def test_forged_link_gets_a_clear_page(client: TestClient, world: World, token: 
     assert client.get("/svar").status_code == 401
 
 
-def test_revoked_and_expired_links_explain_themselves(client: TestClient, world: World, session: Session) -> None:
+def test_revoked_and_expired_links_explain_themselves(
+    client: TestClient, world: World, session: Session
+) -> None:
     invitation = session.exec(select(Invitation)).first()
     assert invitation is not None
     link = next(v for v in world.links.values() if v.startswith(f"/i/{invitation.id}-"))
@@ -70,7 +74,9 @@ def test_revoked_and_expired_links_explain_themselves(client: TestClient, world:
     assert r.status_code == 410 and "erstattet" in r.text
 
 
-def test_autosave_stores_the_answer_and_confirms_it(client: TestClient, world: World, session: Session) -> None:
+def test_autosave_stores_the_answer_and_confirms_it(
+    client: TestClient, world: World, session: Session
+) -> None:
     csrf = enter(client, world)
     r = autosave(client, csrf, "politikk", {"politikk": "ja", "v:politikk": "0"})
     assert r.status_code == 200, r.text
@@ -88,7 +94,11 @@ def test_conditional_question_appears_and_disappears(client: TestClient, world: 
     assert page.find(id="q-vedtaksar").has_attr("hidden")
     r = autosave(client, csrf, "politikk", {"politikk": "delvis", "v:politikk": "0"})
     shown = soup(r.text).find(id="q-vedtaksar")
-    assert shown is not None and not shown.has_attr("hidden") and shown.find("input", attrs={"name": "vedtaksar"})
+    assert (
+        shown is not None
+        and not shown.has_attr("hidden")
+        and shown.find("input", attrs={"name": "vedtaksar"})
+    )
     r = autosave(client, csrf, "politikk", {"politikk": "nei", "v:politikk": "1"})
     assert soup(r.text).find(id="q-vedtaksar").has_attr("hidden")
 
@@ -138,18 +148,34 @@ def test_colleagues_on_different_rows_of_a_matrix_do_not_collide(app, world: Wor
         # Both pages showed two empty rows; each person fills in one. The untouched row is sent
         # as it was shown, and must not count as a change.
         empty = stamp(0, None)
-        autosave(a, csrf_a, "moteplasser", {"moteplasser.bibliotek": "4", "v:moteplasser.bibliotek": empty,
-                                            "v:moteplasser.idrett": empty})
-        r = autosave(b, csrf_b, "moteplasser", {"moteplasser.idrett": "2", "v:moteplasser.bibliotek": empty,
-                                                "v:moteplasser.idrett": empty})
+        autosave(
+            a,
+            csrf_a,
+            "moteplasser",
+            {"moteplasser.bibliotek": "4", "v:moteplasser.bibliotek": empty, "v:moteplasser.idrett": empty},
+        )
+        r = autosave(
+            b,
+            csrf_b,
+            "moteplasser",
+            {"moteplasser.idrett": "2", "v:moteplasser.bibliotek": empty, "v:moteplasser.idrett": empty},
+        )
         assert "har endret" not in r.text
     assert stored(session, world) == {"moteplasser.bibliotek": 4, "moteplasser.idrett": 2}
 
 
-def test_section_form_without_javascript_saves_and_moves_on(client: TestClient, world: World, session: Session) -> None:
+def test_section_form_without_javascript_saves_and_moves_on(
+    client: TestClient, world: World, session: Session
+) -> None:
     csrf = enter(client, world)
-    form = {"csrf_token": csrf, "politikk": "ja", "v:politikk": "0", "enighet": "3", "v:enighet": "0",
-            "ga": "neste"}
+    form = {
+        "csrf_token": csrf,
+        "politikk": "ja",
+        "v:politikk": "0",
+        "enighet": "3",
+        "v:enighet": "0",
+        "ga": "neste",
+    }
     r = client.post("/svar/del/del1", data=form)
     assert r.status_code == 303 and r.headers["location"].endswith("/svar/del/del2")
     assert stored(session, world) == {"politikk": "ja", "enighet": 3}
@@ -157,10 +183,18 @@ def test_section_form_without_javascript_saves_and_moves_on(client: TestClient, 
 
 def test_multi_choice_with_other_text(client: TestClient, world: World, session: Session) -> None:
     csrf = enter(client, world)
-    data = [("tiltak", "sprakkafe"), ("tiltak", "annet"), ("tiltak.annet", "Turgruppe"),
-            ("v:tiltak", "0"), ("v:tiltak.annet", "0")]
-    r = client.post("/svar/sporsmal/tiltak", content="&".join(f"{k}={v}" for k, v in data).encode(),
-                    headers={**HTMX, "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded"})
+    data = [
+        ("tiltak", "sprakkafe"),
+        ("tiltak", "annet"),
+        ("tiltak.annet", "Turgruppe"),
+        ("v:tiltak", "0"),
+        ("v:tiltak.annet", "0"),
+    ]
+    r = client.post(
+        "/svar/sporsmal/tiltak",
+        content="&".join(f"{k}={v}" for k, v in data).encode(),
+        headers={**HTMX, "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 200, r.text
     assert stored(session, world) == {"tiltak": ["sprakkafe", "annet"], "tiltak.annet": "Turgruppe"}
 
@@ -176,7 +210,9 @@ def test_review_lists_what_is_missing_and_submit_needs_a_signer(
     page = soup(r.text)
     assert page.find("input", id="signer_role")["value"] == "Rådmann"  # what was typed is kept
     assert "Skriv navnet" in r.text
-    r = client.post("/svar/send-inn", data={"csrf_token": csrf, "signer_name": "Leder", "signer_role": "Rådmann"})
+    r = client.post(
+        "/svar/send-inn", data={"csrf_token": csrf, "signer_name": "Leder", "signer_role": "Rådmann"}
+    )
     fresh(session)
     assert r.status_code == 422 and world.response(session, "3005").status != ResponseStatus.submitted
 
@@ -184,8 +220,10 @@ def test_review_lists_what_is_missing_and_submit_needs_a_signer(
 def test_submit_receipt_read_only_and_reopen(client: TestClient, world: World, session: Session, app) -> None:
     csrf = enter(client, world)
     autosave(client, csrf, "politikk", {"politikk": "nei", "v:politikk": "0"})
-    r = client.post("/svar/send-inn",
-                    data={"csrf_token": csrf, "signer_name": "Kari Leder", "signer_role": "Kommunalsjef"})
+    r = client.post(
+        "/svar/send-inn",
+        data={"csrf_token": csrf, "signer_name": "Kari Leder", "signer_role": "Kommunalsjef"},
+    )
     assert r.status_code == 303 and r.headers["location"].endswith("/svar/kvittering")
     receipt = client.get("/svar/kvittering")
     assert "Kari Leder" in receipt.text and "Sendt inn" in receipt.text and "Nei" in receipt.text
@@ -196,18 +234,27 @@ def test_submit_receipt_read_only_and_reopen(client: TestClient, world: World, s
     r = autosave(client, csrf, "politikk", {"politikk": "ja", "v:politikk": "1"})
     assert "sendt inn og kan ikke endres" in r.text
     assert stored(session, world)["politikk"] == "nei"
-    assert client.post("/svar/del/del1", data={"csrf_token": csrf, "politikk": "ja", "v:politikk": "1"}).status_code == 409
+    assert (
+        client.post(
+            "/svar/del/del1", data={"csrf_token": csrf, "politikk": "ja", "v:politikk": "1"}
+        ).status_code
+        == 409
+    )
 
-    from tests.factories import PASSWORD, make_staff
     from survey_app.models import Role
+    from tests.factories import PASSWORD, make_staff
 
     make_staff(session, Role.radgiver)
     with TestClient(app, follow_redirects=False) as staff:
         token = csrf_of(staff, "/ansatt/logg-inn")
-        r = staff.post("/ansatt/logg-inn",
-                       data={"csrf_token": token, "email": "radgiver@fylke.test", "password": PASSWORD})
+        r = staff.post(
+            "/ansatt/logg-inn",
+            data={"csrf_token": token, "email": "radgiver@fylke.test", "password": PASSWORD},
+        )
         assert r.status_code == 303 and r.headers["location"].endswith("/ansatt"), r.text
-        r = staff.post(f"/ansatt/svar/{response.id}/gjenapne", data={"csrf_token": token, "reason": "Feil tall"})
+        r = staff.post(
+            f"/ansatt/svar/{response.id}/gjenapne", data={"csrf_token": token, "reason": "Feil tall"}
+        )
         assert r.status_code == 303 and r.headers["location"].endswith(f"/ansatt/svar/{response.id}"), r.text
     fresh(session)
     assert world.response(session, "3005").status == ResponseStatus.reopened
@@ -233,8 +280,11 @@ def test_state_changes_need_the_csrf_token(client: TestClient, world: World, ses
     enter(client, world)
     r = client.post("/svar/sporsmal/politikk", data={"politikk": "ja", "v:politikk": "0"}, headers=HTMX)
     assert r.status_code == 403
-    r = client.post("/svar/sporsmal/politikk", data={"politikk": "ja", "v:politikk": "0"},
-                    headers={**HTMX, "X-CSRF-Token": "forfalsket"})
+    r = client.post(
+        "/svar/sporsmal/politikk",
+        data={"politikk": "ja", "v:politikk": "0"},
+        headers={**HTMX, "X-CSRF-Token": "forfalsket"},
+    )
     assert r.status_code == 403
     assert stored(session, world) == {}
 
@@ -245,7 +295,9 @@ def test_unknown_question_and_section_are_404_pages(client: TestClient, world: W
     assert client.get("/svar/del/finnes-ikke").status_code == 404
 
 
-def test_oversized_answer_is_refused_but_the_page_keeps_it(client: TestClient, world: World, session: Session) -> None:
+def test_oversized_answer_is_refused_but_the_page_keeps_it(
+    client: TestClient, world: World, session: Session
+) -> None:
     csrf = enter(client, world)
     huge = "ord " * 20_000
     r = autosave(client, csrf, "kommentar", {"kommentar": huge, "v:kommentar": "0"})

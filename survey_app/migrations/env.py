@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlmodel import SQLModel
 
-from survey_app import models
+import survey_app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
-target_metadata = models.SQLModel.metadata
+target_metadata = SQLModel.metadata
 engine = context.config.attributes["engine"]
 
 with engine.begin() as connection:

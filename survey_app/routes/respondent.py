@@ -23,16 +23,28 @@ from survey_app.services.responses import Draft, KeyResult, Outcome
 router = APIRouter()
 
 LINK_PROBLEMS = {
-    LinkProblem.unknown: (404, "Lenken er ikke gyldig",
-                          "Sjekk at du har kopiert hele lenken fra invitasjonen. Får du det ikke til, "
-                          "ta kontakt med fylkeskommunen for å få en ny lenke."),
-    LinkProblem.revoked: (410, "Lenken er erstattet",
-                          "Fylkeskommunen har laget en ny lenke til kommunen deres. Bruk den nyeste lenken, "
-                          "eller spør kollegaen som koordinerer svaret. Svarene dere har lagret, er ikke borte."),
-    LinkProblem.expired: (410, "Lenken er utløpt",
-                          "Ta kontakt med fylkeskommunen for å få en ny lenke. Svarene dere har lagret, er ikke borte."),
-    LinkProblem.closed: (403, "Undersøkelsen er ikke åpnet ennå",
-                         "Lenken virker når fylkeskommunen åpner runden."),
+    LinkProblem.unknown: (
+        404,
+        "Lenken er ikke gyldig",
+        "Sjekk at du har kopiert hele lenken fra invitasjonen. Får du det ikke til, "
+        "ta kontakt med fylkeskommunen for å få en ny lenke.",
+    ),
+    LinkProblem.revoked: (
+        410,
+        "Lenken er erstattet",
+        "Fylkeskommunen har laget en ny lenke til kommunen deres. Bruk den nyeste lenken, "
+        "eller spør kollegaen som koordinerer svaret. Svarene dere har lagret, er ikke borte.",
+    ),
+    LinkProblem.expired: (
+        410,
+        "Lenken er utløpt",
+        "Ta kontakt med fylkeskommunen for å få en ny lenke. Svarene dere har lagret, er ikke borte.",
+    ),
+    LinkProblem.closed: (
+        403,
+        "Undersøkelsen er ikke åpnet ennå",
+        "Lenken virker når fylkeskommunen åpner runden.",
+    ),
 }
 
 
@@ -41,8 +53,9 @@ def invitation_open(token: str, request: Request, session: SessionDep) -> Respon
     found = invitations.resolve(session, token=token)
     if found.problem is not None or found.invitation is None:
         status, title, text = LINK_PROBLEMS[found.problem or LinkProblem.unknown]
-        return htmx.render(request, "respondent/link_problem.html", {"title": title, "text": text},
-                           status_code=status)
+        return htmx.render(
+            request, "respondent/link_problem.html", {"title": title, "text": text}, status_code=status
+        )
     request.session[INVITATION_KEY] = found.invitation.id
     return RedirectResponse(request.url_for("respondent_start"), status_code=303)
 
@@ -50,13 +63,22 @@ def invitation_open(token: str, request: Request, session: SessionDep) -> Respon
 @router.get("/svar", name="respondent_start")
 def start(request: Request, draft: DraftDep, editor: EditorDep) -> Response:
     sections = [(s, responses.progress(draft, s)) for s in draft.definition.sections]
-    return htmx.render(request, "respondent/start.html", {
-        "draft": draft, "sections": sections, "editor": editor, "total": responses.progress(draft),
-    })
+    return htmx.render(
+        request,
+        "respondent/start.html",
+        {
+            "draft": draft,
+            "sections": sections,
+            "editor": editor,
+            "total": responses.progress(draft),
+        },
+    )
 
 
 @router.post("/svar/navn", name="respondent_editor")
-def set_editor(request: Request, draft: DraftDep, editor: Annotated[str, Form(max_length=1000)] = "") -> Response:
+def set_editor(
+    request: Request, draft: DraftDep, editor: Annotated[str, Form(max_length=1000)] = ""
+) -> Response:
     # Shown to colleagues next to what this person saves; not required, and never more than a label.
     request.session[EDITOR_KEY] = " ".join(editor.split())[:100]
     return RedirectResponse(request.url_for("respondent_start"), status_code=303)
@@ -121,26 +143,39 @@ def _section_or_404(draft: Draft, section_id: str) -> tuple[Section, Section | N
     sections = draft.definition.sections
     for i, section in enumerate(sections):
         if section.id == section_id:
-            return section, (sections[i - 1] if i else None), (sections[i + 1] if i + 1 < len(sections) else None)
+            return (
+                section,
+                (sections[i - 1] if i else None),
+                (sections[i + 1] if i + 1 < len(sections) else None),
+            )
     raise HTTPException(404, "Denne delen av skjemaet finnes ikke.")
 
 
 def _section_context(draft: Draft, section_id: str, view: SectionView) -> dict[str, Any]:
     section, previous, following = _section_or_404(draft, section_id)
-    return {"draft": draft, "view": view, "section": section, "previous": previous, "following": following,
-            "progress": responses.progress(draft, section), "read_only": draft.read_only_reason}
+    return {
+        "draft": draft,
+        "view": view,
+        "section": section,
+        "previous": previous,
+        "following": following,
+        "progress": responses.progress(draft, section),
+        "read_only": draft.read_only_reason,
+    }
 
 
 @router.get("/svar/del/{section_id}", name="respondent_section")
 def section_page(section_id: str, request: Request, draft: DraftDep) -> Response:
     section, _, _ = _section_or_404(draft, section_id)
-    return htmx.render(request, "respondent/section.html",
-                       _section_context(draft, section_id, section_view(draft, section)))
+    return htmx.render(
+        request, "respondent/section.html", _section_context(draft, section_id, section_view(draft, section))
+    )
 
 
 @router.post("/svar/del/{section_id}", name="respondent_section_save")
-async def section_save(section_id: str, request: Request, draft: DraftDep, session: SessionDep,
-                       editor: EditorDep) -> Response:
+async def section_save(
+    section_id: str, request: Request, draft: DraftDep, session: SessionDep, editor: EditorDep
+) -> Response:
     """The no-JavaScript path: save the whole section, then go on (or show what needs attention)."""
     section, previous, following = _section_or_404(draft, section_id)
     form = await request.form()
@@ -158,8 +193,11 @@ async def section_save(section_id: str, request: Request, draft: DraftDep, sessi
     if go == "forrige" and previous:
         target = request.url_for("respondent_section", section_id=previous.id)
     elif go == "neste":
-        target = (request.url_for("respondent_section", section_id=following.id) if following
-                  else request.url_for("respondent_review"))
+        target = (
+            request.url_for("respondent_section", section_id=following.id)
+            if following
+            else request.url_for("respondent_review")
+        )
     else:
         target = request.url_for("respondent_section", section_id=section.id)
     return RedirectResponse(str(target), status_code=303)
@@ -178,12 +216,15 @@ def question_fragment(question_id: str, request: Request, draft: DraftDep) -> Re
     """One question as stored now (used by «Bruk det lagrede svaret» after a conflict)."""
     section, question = _question_or_404(draft, question_id)
     context = _section_context(draft, section.id, section_view(draft, section))
-    return htmx.render(request, "respondent/section.html", {**context, "question": question}, block="question")
+    return htmx.render(
+        request, "respondent/section.html", {**context, "question": question}, block="question"
+    )
 
 
 @router.post("/svar/sporsmal/{question_id}", name="respondent_autosave")
-async def autosave(question_id: str, request: Request, draft: DraftDep, session: SessionDep,
-                   editor: EditorDep) -> Response:
+async def autosave(
+    question_id: str, request: Request, draft: DraftDep, session: SessionDep, editor: EditorDep
+) -> Response:
     """Save one question (htmx, on change and after a pause in typing) and report how it went."""
     section, question = _question_or_404(draft, question_id)
     before = responses.visible_ids(draft.definition, draft.values())
@@ -192,31 +233,57 @@ async def autosave(question_id: str, request: Request, draft: DraftDep, session:
     try:
         results = responses.save(session, draft=draft, changes=changes, editor=editor)
     except responses.ReadOnly as exc:
-        return htmx.render(request, "respondent/section.html",
-                           {**_section_context(draft, section.id, section_view(draft, section)),
-                            "question": question, "results": [], "read_only": str(exc), "toggled": []},
-                           block="autosave")
+        return htmx.render(
+            request,
+            "respondent/section.html",
+            {
+                **_section_context(draft, section.id, section_view(draft, section)),
+                "question": question,
+                "results": [],
+                "read_only": str(exc),
+                "toggled": [],
+            },
+            block="autosave",
+        )
     view = section_view(draft, section, results)
     toggled = [q for q in section.questions if (q.id in before) != (q.id in view.shown)]
-    return htmx.render(request, "respondent/section.html", {
-        **_section_context(draft, section.id, view), "question": question, "results": results,
-        "toggled": toggled,
-    }, block="autosave")
+    return htmx.render(
+        request,
+        "respondent/section.html",
+        {
+            **_section_context(draft, section.id, view),
+            "question": question,
+            "results": results,
+            "toggled": toggled,
+        },
+        block="autosave",
+    )
 
 
 # --- review, submit, receipt ----------------------------------------------------------------------
 
 
-def _review(request: Request, draft: Draft, *, errors: dict[str, str] | None = None,
-            signer: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    return htmx.render(request, "respondent/review.html", {
-        "draft": draft,
-        "issues": responses.issues(draft),
-        "shown": responses.visible_ids(draft.definition, draft.values()),
-        "errors": errors or {},
-        "signer": signer or {"name": "", "role": ""},
-        "read_only": draft.read_only_reason,
-    }, status_code=status_code)
+def _review(
+    request: Request,
+    draft: Draft,
+    *,
+    errors: dict[str, str] | None = None,
+    signer: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return htmx.render(
+        request,
+        "respondent/review.html",
+        {
+            "draft": draft,
+            "issues": responses.issues(draft),
+            "shown": responses.visible_ids(draft.definition, draft.values()),
+            "errors": errors or {},
+            "signer": signer or {"name": "", "role": ""},
+            "read_only": draft.read_only_reason,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/svar/oppsummering", name="respondent_review")
@@ -239,7 +306,9 @@ def submit(
     elif len(signer_name) > 200:
         errors["signer_name"] = "Navnet kan ha høyst 200 tegn."
     if not signer_role.strip():
-        errors["signer_role"] = "Skriv stillingen eller rollen til den som godkjenner, for eksempel kommunalsjef."
+        errors["signer_role"] = (
+            "Skriv stillingen eller rollen til den som godkjenner, for eksempel kommunalsjef."
+        )
     elif len(signer_role) > 200:
         errors["signer_role"] = "Rollen kan ha høyst 200 tegn."
     if errors:
@@ -257,6 +326,11 @@ def submit(
 def receipt(request: Request, draft: DraftDep) -> Response:
     if draft.response.submitted_at is None:
         return RedirectResponse(request.url_for("respondent_review"), status_code=303)
-    return htmx.render(request, "respondent/receipt.html", {
-        "draft": draft, "shown": responses.visible_ids(draft.definition, draft.values()),
-    })
+    return htmx.render(
+        request,
+        "respondent/receipt.html",
+        {
+            "draft": draft,
+            "shown": responses.visible_ids(draft.definition, draft.values()),
+        },
+    )

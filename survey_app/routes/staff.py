@@ -10,8 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
 from survey_app import audit, htmx
-from survey_app.deps import STAFF_KEY, OptionalStaffDep, SessionDep, StaffDep, permission
-from survey_app.models import Municipality, Response as SurveyResponse, Round, StaffUser
+from survey_app.deps import STAFF_KEY, OptionalStaffDep, SessionDep, permission
+from survey_app.models import Municipality, Round, StaffUser
+from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import ROLE_LABELS, Action, can
 from survey_app.services import register, responses, rounds, users
 
@@ -44,7 +45,9 @@ def _safe_next(target: str | None) -> str | None:
 
 @router.get("/ansatt/logg-inn", name="staff_login")
 def login_page(request: Request, neste: str | None = None) -> Response:
-    return htmx.render(request, "staff/login.html", {"email": "", "error": None, "next": _safe_next(neste) or ""})
+    return htmx.render(
+        request, "staff/login.html", {"email": "", "error": None, "next": _safe_next(neste) or ""}
+    )
 
 
 @router.post("/ansatt/logg-inn", name="staff_login_post")
@@ -58,10 +61,16 @@ def login(
     address = request.client.host if request.client else "ukjent"
     user = users.authenticate(session, email=email, password=password, address=address)
     if user is None:
-        return htmx.render(request, "staff/login.html", {
-            "email": email, "next": _safe_next(neste) or "",
-            "error": "E-postadressen eller passordet er feil. Sjekk at du har skrevet riktig, og prøv igjen.",
-        }, status_code=401)
+        return htmx.render(
+            request,
+            "staff/login.html",
+            {
+                "email": email,
+                "next": _safe_next(neste) or "",
+                "error": "E-postadressen eller passordet er feil. Sjekk at du har skrevet riktig, og prøv igjen.",
+            },
+            status_code=401,
+        )
     request.session[STAFF_KEY] = user.id
     return RedirectResponse(_safe_next(neste) or str(request.url_for("staff_rounds")), status_code=303)
 
@@ -74,7 +83,9 @@ def logout(request: Request) -> Response:
 
 @router.get("/ansatt", name="staff_rounds")
 def rounds_page(request: Request, session: SessionDep, user: Viewer) -> Response:
-    listed = [(r, rounds.status_counts(session, r.id)) for r in rounds.list_rounds(session) if r.id is not None]
+    listed = [
+        (r, rounds.status_counts(session, r.id)) for r in rounds.list_rounds(session) if r.id is not None
+    ]
     return htmx.render(request, "staff/rounds.html", {"rounds": listed, "role_label": ROLE_LABELS[user.role]})
 
 
@@ -90,10 +101,17 @@ def round_page(round_id: int, request: Request, session: SessionDep, user: Viewe
         .order_by(col(Municipality.kommunenummer))
     ).all()
     regions = register.region_names(session, [m.id for _, m in rows if m.id is not None])
-    return htmx.render(request, "staff/round.html", {
-        "round": round_, "rows": rows, "regions": regions, "counts": rounds.status_counts(session, round_id),
-        "status_labels": STATUS_LABELS,
-    })
+    return htmx.render(
+        request,
+        "staff/round.html",
+        {
+            "round": round_,
+            "rows": rows,
+            "regions": regions,
+            "counts": rounds.status_counts(session, round_id),
+            "status_labels": STATUS_LABELS,
+        },
+    )
 
 
 @router.get("/ansatt/svar/{response_id}", name="staff_response")
@@ -101,11 +119,17 @@ def response_page(response_id: int, request: Request, session: SessionDep, user:
     if session.get(SurveyResponse, response_id) is None:
         raise HTTPException(404, "Svaret finnes ikke.")
     draft = responses.load_draft(session, response_id=response_id)
-    return htmx.render(request, "staff/response.html", {
-        "draft": draft, "shown": responses.visible_ids(draft.definition, draft.values()),
-        "status_labels": STATUS_LABELS, "progress": responses.progress(draft),
-        "can_reopen": can(user.role, Action.reopen_response),
-    })
+    return htmx.render(
+        request,
+        "staff/response.html",
+        {
+            "draft": draft,
+            "shown": responses.visible_ids(draft.definition, draft.values()),
+            "status_labels": STATUS_LABELS,
+            "progress": responses.progress(draft),
+            "can_reopen": can(user.role, Action.reopen_response),
+        },
+    )
 
 
 @router.post("/ansatt/svar/{response_id}/gjenapne", name="staff_reopen")

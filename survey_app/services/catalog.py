@@ -7,12 +7,16 @@ from pathlib import Path
 from sqlmodel import Session, col, func, select
 
 from survey_app import audit
+from survey_app.db import begin_write
 from survey_app.models import Questionnaire, QuestionnaireVersion
 from survey_app.questionnaires import QuestionnaireDef, from_stored, load_file, shipped_files
 
 
-def import_questionnaire(session: Session, *, definition: QuestionnaireDef, actor: str) -> QuestionnaireVersion:
+def import_questionnaire(
+    session: Session, *, definition: QuestionnaireDef, actor: str
+) -> QuestionnaireVersion:
     """Store a questionnaire version; importing the same content again returns the existing version."""
+    begin_write(session)
     questionnaire = session.exec(select(Questionnaire).where(Questionnaire.slug == definition.id)).first()
     if questionnaire is None:
         questionnaire = Questionnaire(slug=definition.id, title=definition.title)
@@ -42,14 +46,22 @@ def import_questionnaire(session: Session, *, definition: QuestionnaireDef, acto
     )
     session.add(version)
     session.flush()
-    audit.record(session, actor=actor, action="questionnaire.import", object_type="questionnaire_version",
-                 object_id=version.id, details={"slug": definition.id, "version_no": version.version_no})
+    audit.record(
+        session,
+        actor=actor,
+        action="questionnaire.import",
+        object_type="questionnaire_version",
+        object_id=version.id,
+        details={"slug": definition.id, "version_no": version.version_no},
+    )
     session.commit()
     return version
 
 
 def import_directory(session: Session, *, directory: Path, actor: str) -> list[QuestionnaireVersion]:
-    return [import_questionnaire(session, definition=load_file(p), actor=actor) for p in shipped_files(directory)]
+    return [
+        import_questionnaire(session, definition=load_file(p), actor=actor) for p in shipped_files(directory)
+    ]
 
 
 def definition_of(version: QuestionnaireVersion) -> QuestionnaireDef:

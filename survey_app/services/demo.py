@@ -74,11 +74,15 @@ def _synthetic_value(definition: QuestionnaireDef, question: Question, key: str,
             high = low + 60
         return rng.randint(low, high)
     if t == "text":
-        return rng.choice(["Flyktningtjenesten", "Kommunalsjef for helse og velferd", "Frivillighetskoordinator"])
+        return rng.choice(
+            ["Flyktningtjenesten", "Kommunalsjef for helse og velferd", "Frivillighetskoordinator"]
+        )
     return " ".join(rng.sample(SAMPLE_TEXTS, k=rng.randint(1, 3)))
 
 
-def synthetic_answers(definition: QuestionnaireDef, rng: random.Random, *, share: float = 1.0) -> dict[str, Value]:
+def synthetic_answers(
+    definition: QuestionnaireDef, rng: random.Random, *, share: float = 1.0
+) -> dict[str, Value]:
     """Plausible answers for every question (or about ``share`` of them), valid against the schema."""
     values: dict[str, Value] = {}
     for question in definition.questions():
@@ -97,12 +101,20 @@ def _fill(session: Session, *, response: Response, rng: random.Random, submit: b
     values = synthetic_answers(draft.definition, rng, share=1.0 if submit else rng.uniform(0.2, 0.7))
     responses.save(session, draft=draft, changes={k: (v, 0) for k, v in values.items()}, editor="Demo")
     if submit:
-        remaining = responses.submit(session, draft=draft, signer_name="Kari Demo", signer_role="Kommunalsjef")
+        remaining = responses.submit(
+            session, draft=draft, signer_name="Kari Demo", signer_role="Kommunalsjef"
+        )
         assert not remaining, remaining
 
 
 def _ensure_round(
-    session: Session, *, settings: Settings, county_id: int, slug: str, title: str, municipalities: list[Municipality]
+    session: Session,
+    *,
+    settings: Settings,
+    county_id: int,
+    slug: str,
+    title: str,
+    municipalities: list[Municipality],
 ) -> tuple[Round, bool]:
     existing = session.exec(select(Round).where(Round.title == title)).first()
     if existing is not None:
@@ -110,9 +122,17 @@ def _ensure_round(
     version = catalog.latest_version(session, slug)
     assert version is not None, f"questionnaire {slug} is not imported"
     rnd = rounds.create_round(
-        session, county_id=county_id, version=version, year=2026, title=title,
-        opens_on=date(2026, 11, 1), closes_on=date(2027, 1, 31), municipalities=municipalities,
-        secret_key=settings.resolved_secret_key(), invitation_days=settings.invitation_days, actor=audit.SYSTEM,
+        session,
+        county_id=county_id,
+        version=version,
+        year=2026,
+        title=title,
+        opens_on=date(2026, 11, 1),
+        closes_on=date(2027, 1, 31),
+        municipalities=municipalities,
+        secret_key=settings.resolved_secret_key(),
+        invitation_days=settings.invitation_days,
+        actor=audit.SYSTEM,
     )
     return rnd, True
 
@@ -120,16 +140,30 @@ def _ensure_round(
 def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
     """Create (or reuse) everything the demo shows."""
     county = register.load_register(
-        session, rows=parse_register(SHIPPED_REGISTER.read_text(encoding="utf-8"), source=str(SHIPPED_REGISTER)),
-        county_name=settings.county_name, actor=audit.SYSTEM,
+        session,
+        rows=parse_register(SHIPPED_REGISTER.read_text(encoding="utf-8"), source=str(SHIPPED_REGISTER)),
+        county_name=settings.county_name,
+        actor=audit.SYSTEM,
     )
     catalog.import_directory(session, directory=settings.questionnaires_dir, actor=audit.SYSTEM)
     assert county.id is not None
     municipalities = list(session.exec(select(Municipality).order_by(Municipality.kommunenummer)))
-    survey, created = _ensure_round(session, settings=settings, county_id=county.id, slug=SURVEY_SLUG,
-                                    title="Kommuneundersøkelsen 2026", municipalities=municipalities)
-    consultation, _ = _ensure_round(session, settings=settings, county_id=county.id, slug=CONSULTATION_SLUG,
-                                    title="Konsultasjon om samarbeid 2026", municipalities=municipalities)
+    survey, created = _ensure_round(
+        session,
+        settings=settings,
+        county_id=county.id,
+        slug=SURVEY_SLUG,
+        title="Kommuneundersøkelsen 2026",
+        municipalities=municipalities,
+    )
+    consultation, _ = _ensure_round(
+        session,
+        settings=settings,
+        county_id=county.id,
+        slug=CONSULTATION_SLUG,
+        title="Konsultasjon om samarbeid 2026",
+        municipalities=municipalities,
+    )
     if created:
         rng = random.Random(SEED)
         survey_responses = list(session.exec(select(Response).where(Response.round_id == survey.id)))
@@ -137,7 +171,13 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         for i, response in enumerate(chosen):
             _fill(session, response=response, rng=rng, submit=i % 2 == 0)
     if not session.exec(select(StaffUser).where(StaffUser.email == DEMO_ADMIN_EMAIL)).first():
-        users.create_user(session, email=DEMO_ADMIN_EMAIL, password=DEMO_ADMIN_PASSWORD, role=Role.admin,
-                          full_name="Demoadministrator", actor=audit.SYSTEM)
+        users.create_user(
+            session,
+            email=DEMO_ADMIN_EMAIL,
+            password=DEMO_ADMIN_PASSWORD,
+            role=Role.admin,
+            full_name="Demoadministrator",
+            actor=audit.SYSTEM,
+        )
     assert survey.id is not None and consultation.id is not None
     return DemoInfo([survey.id, consultation.id], DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, created)

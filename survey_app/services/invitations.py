@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from survey_app import audit
+from survey_app.db import begin_write
 from survey_app.models import Invitation, Municipality, Round, RoundStatus, utcnow
 from survey_app.security import invitation_token, new_salt, token_hash
 
 
-class LinkProblem(str, enum.Enum):
+class LinkProblem(enum.StrEnum):
     unknown = "unknown"
     expired = "expired"
     revoked = "revoked"
@@ -46,6 +47,7 @@ def resolve(session: Session, *, token: str) -> Resolved:
     round_ = session.get(Round, invitation.round_id) if invitation else None
     problem = check(invitation, round_)
     if invitation is not None and problem is None:
+        begin_write(session)
         invitation.last_used_at = utcnow()
         session.commit()
     return Resolved(invitation, problem)
@@ -65,27 +67,40 @@ def export_rows(session: Session, *, round_id: int, secret_key: str, base_url: s
         .order_by(Municipality.kommunenummer)
     ).all()
     return [
-        {"kommunenummer": m.kommunenummer, "kommune": m.name,
-         "url": link(inv, secret_key=secret_key, base_url=base_url)}
+        {
+            "kommunenummer": m.kommunenummer,
+            "kommune": m.name,
+            "url": link(inv, secret_key=secret_key, base_url=base_url),
+        }
         for inv, m in rows
     ]
 
 
 def regenerate(session: Session, *, invitation: Invitation, secret_key: str, actor: str) -> Invitation:
     """Give the municipality a new link; the old one stops working at once."""
+    begin_write(session)
+    session.refresh(invitation)
     assert invitation.id is not None
     invitation.salt = new_salt()
     invitation.token_hash = token_hash(invitation_token(secret_key, invitation.id, invitation.salt))
     invitation.revoked_at = None
-    audit.record(session, actor=actor, action="invitation.regenerate", object_type="invitation",
-                 object_id=invitation.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="invitation.regenerate",
+        object_type="invitation",
+        object_id=invitation.id,
+    )
     session.commit()
     return invitation
 
 
 def revoke(session: Session, *, invitation: Invitation, actor: str) -> Invitation:
+    begin_write(session)
+    session.refresh(invitation)
     invitation.revoked_at = utcnow()
-    audit.record(session, actor=actor, action="invitation.revoke", object_type="invitation",
-                 object_id=invitation.id)
+    audit.record(
+        session, actor=actor, action="invitation.revoke", object_type="invitation", object_id=invitation.id
+    )
     session.commit()
     return invitation

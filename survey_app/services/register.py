@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from survey_app import audit
+from survey_app.db import begin_write
 from survey_app.models import County, Municipality, MunicipalityRegion, Region
 
 REQUIRED_COLUMNS = ("kommunenummer", "name", "region")
@@ -41,14 +42,18 @@ def parse_register(text: str, *, source: str = "registeret") -> list[RegisterRow
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise RegisterError(f"{source}:1: mangler kolonnen {', '.join(missing)} (kolonner: kommunenummer,name,region[,malform])")
+        raise RegisterError(
+            f"{source}:1: mangler kolonnen {', '.join(missing)} (kolonner: kommunenummer,name,region[,malform])"
+        )
     rows: list[RegisterRow] = []
     seen: set[str] = set()
     for lineno, raw in enumerate(reader, start=2):
         number = (raw.get("kommunenummer") or "").strip()
         name = (raw.get("name") or "").strip()
         if not re.fullmatch(r"\d{4}", number):
-            raise RegisterError(f"{source}:{lineno}: kommunenummer «{number}» må være fire sifre, for eksempel 3005")
+            raise RegisterError(
+                f"{source}:{lineno}: kommunenummer «{number}» må være fire sifre, for eksempel 3005"
+            )
         if number in seen:
             raise RegisterError(f"{source}:{lineno}: kommunenummer {number} står to ganger")
         if not name:
@@ -57,7 +62,9 @@ def parse_register(text: str, *, source: str = "registeret") -> list[RegisterRow
         regions = tuple(r.strip() for r in (raw.get("region") or "").split(" / ") if r.strip())
         malform = (raw.get("malform") or "").strip().lower() or ("nn" if number in SHIPPED_NYNORSK else "nb")
         if malform not in ("nb", "nn"):
-            raise RegisterError(f"{source}:{lineno}: målform «{malform}» må være nb (bokmål) eller nn (nynorsk)")
+            raise RegisterError(
+                f"{source}:{lineno}: målform «{malform}» må være nb (bokmål) eller nn (nynorsk)"
+            )
         rows.append(RegisterRow(number, name, regions, malform))
     if not rows:
         raise RegisterError(f"{source}: registeret har ingen kommuner")
@@ -66,6 +73,7 @@ def parse_register(text: str, *, source: str = "registeret") -> list[RegisterRow
 
 def load_register(session: Session, *, rows: list[RegisterRow], county_name: str, actor: str) -> County:
     """Create or update the county's register; running it twice changes nothing the second time."""
+    begin_write(session)
     county = session.exec(select(County).where(County.name == county_name)).first()
     if county is None:
         county = County(name=county_name)
@@ -83,13 +91,16 @@ def load_register(session: Session, *, rows: list[RegisterRow], county_name: str
     for row in rows:
         muni = existing.get(row.kommunenummer)
         if muni is None:
-            muni = Municipality(county_id=county.id, kommunenummer=row.kommunenummer, name=row.name,
-                                malform=row.malform)
+            muni = Municipality(
+                county_id=county.id, kommunenummer=row.kommunenummer, name=row.name, malform=row.malform
+            )
             session.add(muni)
             session.flush()
         else:
             muni.name, muni.malform, muni.county_id = row.name, row.malform, county.id
-        links = session.exec(select(MunicipalityRegion).where(MunicipalityRegion.municipality_id == muni.id)).all()
+        links = session.exec(
+            select(MunicipalityRegion).where(MunicipalityRegion.municipality_id == muni.id)
+        ).all()
         wanted = [regions[name].id for name in row.regions]
         if [link.region_id for link in sorted(links, key=lambda x: not x.is_primary)] != wanted:
             for link in links:
@@ -97,9 +108,17 @@ def load_register(session: Session, *, rows: list[RegisterRow], county_name: str
             session.flush()
             for i, region_id in enumerate(wanted):
                 assert muni.id is not None and region_id is not None
-                session.add(MunicipalityRegion(municipality_id=muni.id, region_id=region_id, is_primary=i == 0))
-    audit.record(session, actor=actor, action="register.load", object_type="county", object_id=county.id,
-                 details={"municipalities": len(rows)})
+                session.add(
+                    MunicipalityRegion(municipality_id=muni.id, region_id=region_id, is_primary=i == 0)
+                )
+    audit.record(
+        session,
+        actor=actor,
+        action="register.load",
+        object_type="county",
+        object_id=county.id,
+        details={"municipalities": len(rows)},
+    )
     session.commit()
     return county
 
@@ -108,10 +127,11 @@ def region_names(session: Session, municipality_ids: list[int]) -> dict[int, lis
     """Each municipality's regions, primary first."""
     out: dict[int, list[str]] = {m: [] for m in municipality_ids}
     rows = session.exec(
-        select(MunicipalityRegion.municipality_id, Region.name, MunicipalityRegion.is_primary)
-        .join(Region, Region.id == MunicipalityRegion.region_id)  # type: ignore[arg-type]
+        select(MunicipalityRegion.municipality_id, Region.name, MunicipalityRegion.is_primary).join(
+            Region, col(Region.id) == col(MunicipalityRegion.region_id)
+        )
     ).all()
-    for muni_id, name, primary in sorted(rows, key=lambda r: not r[2]):
+    for muni_id, name, _primary in sorted(rows, key=lambda r: not r[2]):
         if muni_id in out:
             out[muni_id].append(name)
     return out

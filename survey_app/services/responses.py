@@ -43,7 +43,7 @@ class Draft:
 
     def value(self, key: str) -> Value:
         answer = self.answers.get(key)
-        return None if answer is None else answer.value  # type: ignore[no-any-return]
+        return None if answer is None else answer.value
 
     def version(self, key: str) -> int:
         answer = self.answers.get(key)
@@ -69,7 +69,9 @@ def load_draft(session: Session, *, response_id: int) -> Draft:
     assert round_ is not None and municipality is not None
     version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
     assert version is not None
-    answers = {a.question_id: a for a in session.exec(select(Answer).where(Answer.response_id == response_id))}
+    answers = {
+        a.question_id: a for a in session.exec(select(Answer).where(Answer.response_id == response_id))
+    }
     return Draft(response, round_, municipality, definition_of(version), answers)
 
 
@@ -123,9 +125,9 @@ def question_problem(
             return message
     if require and question.required and not is_answered(question, values):
         return "Svar på dette spørsmålet før du sender inn."
-    if require and question.has_other and OTHER in selected(values.get(question.id)):
-        if values.get(other_key(question)) is None:
-            return "Du har valgt «Annet». Skriv hva det gjelder."
+    chose_other = question.has_other and OTHER in selected(values.get(question.id))
+    if require and chose_other and values.get(other_key(question)) is None:
+        return "Du har valgt «Annet». Skriv hva det gjelder."
     return None
 
 
@@ -149,7 +151,7 @@ def progress(draft: Draft, section: Section | None = None) -> Progress:
 # --- saving ---------------------------------------------------------------------------------------
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     saved = "saved"
     unchanged = "unchanged"
     conflict = "conflict"
@@ -179,7 +181,9 @@ def save(
     begin_write(session)
     # Compare with what is stored now, inside the write transaction, not with what the page loaded.
     fresh = session.exec(
-        select(Answer).where(Answer.response_id == draft.response.id, col(Answer.question_id).in_(list(changes)))
+        select(Answer).where(
+            Answer.response_id == draft.response.id, col(Answer.question_id).in_(list(changes))
+        )
     ).all()
     draft.answers.update({a.question_id: a for a in fresh})
     for answer in fresh:
@@ -189,13 +193,23 @@ def save(
     for key, (value, base) in changes.items():
         existing = draft.answers.get(key)
         if too_large(value):
-            results.append(KeyResult(key, Outcome.refused, draft.version(key), mine=value,
-                                     message="Svaret er for langt til å lagres. Kort det ned."))
+            results.append(
+                KeyResult(
+                    key,
+                    Outcome.refused,
+                    draft.version(key),
+                    mine=value,
+                    message="Svaret er for langt til å lagres. Kort det ned.",
+                )
+            )
         elif existing is not None and existing.value == value:
             results.append(KeyResult(key, Outcome.unchanged, existing.version))
         elif existing is None:
-            results.append(_insert(session, draft, key, value, editor, now) if value is not None
-                           else KeyResult(key, Outcome.unchanged, 0))
+            results.append(
+                _insert(session, draft, key, value, editor, now)
+                if value is not None
+                else KeyResult(key, Outcome.unchanged, 0)
+            )
         elif base != existing.version:
             results.append(_conflict(key, value, existing))
         else:
@@ -208,8 +222,14 @@ def save(
 
 def _insert(session: Session, draft: Draft, key: str, value: Value, editor: str, now: datetime) -> KeyResult:
     assert draft.response.id is not None
-    answer = Answer(response_id=draft.response.id, question_id=key, value=value, version=1, updated_at=now,
-                    updated_by=editor)
+    answer = Answer(
+        response_id=draft.response.id,
+        question_id=key,
+        value=value,
+        version=1,
+        updated_at=now,
+        updated_by=editor,
+    )
     try:
         with session.begin_nested():
             session.add(answer)
@@ -242,8 +262,15 @@ def _update(
 
 
 def _conflict(key: str, value: Value, theirs: Answer) -> KeyResult:
-    return KeyResult(key, Outcome.conflict, theirs.version, mine=value, theirs=theirs.value,
-                     their_author=theirs.updated_by, their_time=theirs.updated_at)
+    return KeyResult(
+        key,
+        Outcome.conflict,
+        theirs.version,
+        mine=value,
+        theirs=theirs.value,
+        their_author=theirs.updated_by,
+        their_time=theirs.updated_at,
+    )
 
 
 def _touch(session: Session, draft: Draft, now: datetime) -> None:
@@ -254,8 +281,12 @@ def _touch(session: Session, draft: Draft, now: datetime) -> None:
     session.execute(
         sa.update(Response)
         .where(col(Response.id) == response.id)
-        .values(version=Response.version + 1, last_saved_at=now, status=status,
-                started_at=sa.func.coalesce(Response.started_at, now))
+        .values(
+            version=Response.version + 1,
+            last_saved_at=now,
+            status=status,
+            started_at=sa.func.coalesce(Response.started_at, now),
+        )
         .execution_options(synchronize_session=False)
     )
     session.refresh(response)
@@ -279,9 +310,14 @@ def submit(session: Session, *, draft: Draft, signer_name: str, signer_role: str
     response.signed_by_name = signer_name.strip()[:200]
     response.signed_by_role = signer_role.strip()[:200]
     response.version += 1
-    audit.record(session, actor=audit.municipality_actor(draft.municipality, response.signed_by_name),
-                 action="response.submit", object_type="response", object_id=response.id,
-                 details={"version": response.version})
+    audit.record(
+        session,
+        actor=audit.municipality_actor(draft.municipality, response.signed_by_name),
+        action="response.submit",
+        object_type="response",
+        object_id=response.id,
+        details={"version": response.version},
+    )
     session.commit()
     return []
 
@@ -295,7 +331,13 @@ def reopen(session: Session, *, response: Response, actor: str, reason: str = ""
     response.status = ResponseStatus.reopened
     response.reopened_at = utcnow()
     response.version += 1
-    audit.record(session, actor=actor, action="response.reopen", object_type="response", object_id=response.id,
-                 details={"reason": reason[:500]})
+    audit.record(
+        session,
+        actor=actor,
+        action="response.reopen",
+        object_type="response",
+        object_id=response.id,
+        details={"reason": reason[:500]},
+    )
     session.commit()
     return response

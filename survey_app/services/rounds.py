@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from survey_app import audit
+from survey_app.db import begin_write
 from survey_app.models import (
     Invitation,
     Municipality,
@@ -38,9 +39,17 @@ def create_round(
     actor: str,
 ) -> Round:
     """Create a round with an invitation and an empty response for each municipality."""
+    begin_write(session)
     assert version.id is not None
-    rnd = Round(county_id=county_id, questionnaire_version_id=version.id, year=year, title=title,
-                opens_on=opens_on, closes_on=closes_on, status=status)
+    rnd = Round(
+        county_id=county_id,
+        questionnaire_version_id=version.id,
+        year=year,
+        title=title,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        status=status,
+    )
     session.add(rnd)
     session.flush()
     expires = datetime.combine(closes_on, datetime.min.time(), tzinfo=utcnow().tzinfo) + timedelta(
@@ -48,8 +57,14 @@ def create_round(
     )
     for muni in municipalities:
         add_invitation(session, round_=rnd, municipality=muni, secret_key=secret_key, expires_at=expires)
-    audit.record(session, actor=actor, action="round.create", object_type="round", object_id=rnd.id,
-                 details={"title": title, "municipalities": len(municipalities)})
+    audit.record(
+        session,
+        actor=actor,
+        action="round.create",
+        object_type="round",
+        object_id=rnd.id,
+        details={"title": title, "municipalities": len(municipalities)},
+    )
     session.commit()
     return rnd
 
@@ -61,8 +76,13 @@ def add_invitation(
     assert round_.id is not None and municipality.id is not None
     salt = new_salt()
     # The token needs the row's id, so the row is first written with a unique placeholder hash.
-    invitation = Invitation(round_id=round_.id, municipality_id=municipality.id, token_hash=f"pending-{salt}",
-                            salt=salt, expires_at=expires_at)
+    invitation = Invitation(
+        round_id=round_.id,
+        municipality_id=municipality.id,
+        token_hash=f"pending-{salt}",
+        salt=salt,
+        expires_at=expires_at,
+    )
     session.add(invitation)
     session.flush()
     assert invitation.id is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, func, select
 
 from survey_app import audit
+from survey_app.db import begin_write
 from survey_app.models import Role, StaffUser, utcnow
 from survey_app.security import DUMMY_HASH, hash_password, verify_password
 
@@ -23,6 +24,7 @@ def create_user(
     session: Session, *, email: str, password: str, role: Role, full_name: str = "", actor: str
 ) -> StaffUser:
     """Create a staff user with an argon2-hashed password."""
+    begin_write(session)
     email = normalise_email(email)
     if "@" not in email or len(email) > 320:
         raise UserError(f"«{email}» er ikke en gyldig e-postadresse")
@@ -33,25 +35,43 @@ def create_user(
     user = StaffUser(email=email, full_name=full_name, role=role, password_hash=hash_password(password))
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.create", object_type="staff_user", object_id=user.id,
-                 details={"email": email, "role": role.value})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="staff_user",
+        object_id=user.id,
+        details={"email": email, "role": role.value},
+    )
     session.commit()
     return user
 
 
 def authenticate(session: Session, *, email: str, password: str, address: str) -> StaffUser | None:
     """The active user with this e-mail and password, or None. Both outcomes are audited."""
+    begin_write(session)
     email = normalise_email(email)
     user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
     ok = verify_password(password, user.password_hash if user else DUMMY_HASH)
     if not (user and ok and user.is_active):
-        audit.record(session, actor=f"anonym:{address}", action="login.failed", object_type="staff_user",
-                     details={"email": email[:100]})
+        audit.record(
+            session,
+            actor=f"anonym:{address}",
+            action="login.failed",
+            object_type="staff_user",
+            details={"email": email[:100]},
+        )
         session.commit()
         return None
     user.last_login_at = utcnow()
-    audit.record(session, actor=audit.staff_actor(user), action="login", object_type="staff_user",
-                 object_id=user.id, details={"address": address})
+    audit.record(
+        session,
+        actor=audit.staff_actor(user),
+        action="login",
+        object_type="staff_user",
+        object_id=user.id,
+        details={"address": address},
+    )
     session.commit()
     return user
 

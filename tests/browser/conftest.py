@@ -33,7 +33,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "tests/browser" in str(item.path):
             item.add_marker(pytest.mark.browser)
             if not CHROMIUM.exists():
-                item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)"))
+                item.add_marker(
+                    pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+                )
 
 
 def _free_port() -> int:

@@ -1,0 +1,101 @@
+"""Who may do what, as one grid: every route × anonymous, a municipality, leser, rådgiver, admin.
+
+A new route must be added here (``test_every_route_is_in_the_grid``), so no route escapes the check.
+"""
+
+from __future__ import annotations
+
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from survey_app.config import Settings
+from survey_app.models import ResponseStatus, Role
+from survey_app.permissions import GRID, Action, can
+from tests.conftest import csrf_of, fresh
+from tests.factories import PASSWORD, World, make_staff, make_world
+
+WHO = ["anonymous", "municipality", "leser", "radgiver", "admin"]
+LOGIN = 303  # staff pages send everyone else to the login page
+NO_INVITATION = 401  # respondent pages without an invitation in the session
+
+# route name -> (method, path template, expected status per WHO)
+GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
+    "staff_rounds": ("GET", "/ansatt", [LOGIN, LOGIN, 200, 200, 200]),
+    "staff_round": ("GET", "/ansatt/runder/{round}", [LOGIN, LOGIN, 200, 200, 200]),
+    "staff_response": ("GET", "/ansatt/svar/{response}", [LOGIN, LOGIN, 200, 200, 200]),
+    "respondent_start": ("GET", "/svar", [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_section": ("GET", "/svar/del/del1", [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_section_save": ("POST", "/svar/del/del1",
+                                [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_question": ("GET", "/svar/sporsmal/politikk",
+                            [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_autosave": ("POST", "/svar/sporsmal/politikk",
+                            [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_editor": ("POST", "/svar/navn", [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_review": ("GET", "/svar/oppsummering", [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_submit": ("POST", "/svar/send-inn", [NO_INVITATION, 422, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_receipt": ("GET", "/svar/kvittering", [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    # Last: it needs a submitted response, which makes the respondent routes above read-only.
+    "staff_reopen": ("POST", "/ansatt/svar/{response}/gjenapne", [LOGIN, LOGIN, 403, 303, 303]),
+}
+# Open to everyone by design.
+PUBLIC = {"home", "healthz", "staff_login", "staff_login_post", "staff_logout", "invitation_open", "static"}
+
+
+def test_every_route_is_in_the_grid(app: FastAPI) -> None:
+    names = {getattr(r, "name", None) for r in app.routes} - {None, "openapi"}
+    assert names - PUBLIC - set(GRID_ROUTES) == set()
+
+
+def test_the_role_grid() -> None:
+    assert GRID[Role.admin] == frozenset(Action)
+    assert can(Role.radgiver, Action.reopen_response) and not can(Role.radgiver, Action.manage_users)
+    assert can(Role.leser, Action.view_results) and not can(Role.leser, Action.reopen_response)
+
+
+def _as(who: str, app: FastAPI, session: Session, world: World) -> tuple[TestClient, str]:
+    client = TestClient(app, follow_redirects=False)
+    if who == "municipality":
+        client.get(world.link("3005"))
+        return client, csrf_of(client, "/svar")
+    token = csrf_of(client, "/ansatt/logg-inn")
+    if who != "anonymous":
+        make_staff(session, Role(who))
+        r = client.post("/ansatt/logg-inn", data={"csrf_token": token, "email": f"{who}@fylke.test",
+                                                   "password": PASSWORD})
+        assert r.status_code == 303, r.text
+    return client, token
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> None:
+    world = make_world(session, settings)
+    response = world.response(session, "3005")
+    client, token = _as(who, app, session, world)
+    ids = {"round": world.round.id, "response": response.id}
+    with client:
+        for name, (method, template, expected) in GRID_ROUTES.items():
+            if name == "staff_reopen":  # only a submitted response can be reopened
+                response.status = ResponseStatus.submitted
+                session.add(response)
+                session.commit()
+            path = template.format(**ids)
+            data = {"csrf_token": token, "v:politikk": "0", "politikk": "ja"}
+            r = client.get(path) if method == "GET" else client.post(path, data=data)
+            assert r.status_code == expected[WHO.index(who)], f"{who} {method} {path}: {r.status_code} {r.text[:300]}"
+            if who in ("anonymous", "municipality") and name.startswith("staff_"):
+                assert "/ansatt/logg-inn" in r.headers["location"]
+            fresh(session)
+
+
+def test_staff_pages_show_no_answers_to_a_municipality(app: FastAPI, session: Session, settings: Settings) -> None:
+    world = make_world(session, settings)
+    client, _ = _as("municipality", app, session, world)
+    with client:
+        r = client.get(f"/ansatt/svar/{world.response(session, '3049').id}", follow_redirects=True)
+        assert "Lier" not in r.text and r.url.path == "/ansatt/logg-inn"
+
+
