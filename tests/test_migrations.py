@@ -17,8 +17,19 @@ def test_migrations_run_up_from_empty_and_twice(tmp_path: Path) -> None:
     upgrade(engine)
     upgrade(engine)  # idempotent: start-up and `init` may both run it
     tables = set(sa.inspect(engine).get_table_names())
-    assert {"county", "region", "municipality", "staff_user", "questionnaire_version", "round", "invitation",
-            "response", "answer", "audit_event", "alembic_version"} <= tables
+    assert {
+        "county",
+        "region",
+        "municipality",
+        "staff_user",
+        "questionnaire_version",
+        "round",
+        "invitation",
+        "response",
+        "answer",
+        "audit_event",
+        "alembic_version",
+    } <= tables
 
 
 def test_models_and_migrations_agree(engine: sa.Engine) -> None:

@@ -5,7 +5,6 @@ A new route must be added here (``test_every_route_is_in_the_grid``), so no rout
 
 from __future__ import annotations
 
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -27,17 +26,46 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
     "staff_round": ("GET", "/ansatt/runder/{round}", [LOGIN, LOGIN, 200, 200, 200]),
     "staff_response": ("GET", "/ansatt/svar/{response}", [LOGIN, LOGIN, 200, 200, 200]),
     "respondent_start": ("GET", "/svar", [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
-    "respondent_section": ("GET", "/svar/del/del1", [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
-    "respondent_section_save": ("POST", "/svar/del/del1",
-                                [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
-    "respondent_question": ("GET", "/svar/sporsmal/politikk",
-                            [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
-    "respondent_autosave": ("POST", "/svar/sporsmal/politikk",
-                            [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
-    "respondent_editor": ("POST", "/svar/navn", [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
-    "respondent_review": ("GET", "/svar/oppsummering", [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
-    "respondent_submit": ("POST", "/svar/send-inn", [NO_INVITATION, 422, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
-    "respondent_receipt": ("GET", "/svar/kvittering", [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION]),
+    "respondent_section": (
+        "GET",
+        "/svar/del/del1",
+        [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
+    "respondent_section_save": (
+        "POST",
+        "/svar/del/del1",
+        [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
+    "respondent_question": (
+        "GET",
+        "/svar/sporsmal/politikk",
+        [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
+    "respondent_autosave": (
+        "POST",
+        "/svar/sporsmal/politikk",
+        [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
+    "respondent_editor": (
+        "POST",
+        "/svar/navn",
+        [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
+    "respondent_review": (
+        "GET",
+        "/svar/oppsummering",
+        [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
+    "respondent_submit": (
+        "POST",
+        "/svar/send-inn",
+        [NO_INVITATION, 422, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
+    "respondent_receipt": (
+        "GET",
+        "/svar/kvittering",
+        [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
     # Last: it needs a submitted response, which makes the respondent routes above read-only.
     "staff_reopen": ("POST", "/ansatt/svar/{response}/gjenapne", [LOGIN, LOGIN, 403, 303, 303]),
 }
@@ -64,8 +92,9 @@ def _as(who: str, app: FastAPI, session: Session, world: World) -> tuple[TestCli
     token = csrf_of(client, "/ansatt/logg-inn")
     if who != "anonymous":
         make_staff(session, Role(who))
-        r = client.post("/ansatt/logg-inn", data={"csrf_token": token, "email": f"{who}@fylke.test",
-                                                   "password": PASSWORD})
+        r = client.post(
+            "/ansatt/logg-inn", data={"csrf_token": token, "email": f"{who}@fylke.test", "password": PASSWORD}
+        )
         assert r.status_code == 303, r.text
     return client, token
 
@@ -85,17 +114,19 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
             path = template.format(**ids)
             data = {"csrf_token": token, "v:politikk": "0", "politikk": "ja"}
             r = client.get(path) if method == "GET" else client.post(path, data=data)
-            assert r.status_code == expected[WHO.index(who)], f"{who} {method} {path}: {r.status_code} {r.text[:300]}"
+            assert r.status_code == expected[WHO.index(who)], (
+                f"{who} {method} {path}: {r.status_code} {r.text[:300]}"
+            )
             if who in ("anonymous", "municipality") and name.startswith("staff_"):
                 assert "/ansatt/logg-inn" in r.headers["location"]
             fresh(session)
 
 
-def test_staff_pages_show_no_answers_to_a_municipality(app: FastAPI, session: Session, settings: Settings) -> None:
+def test_staff_pages_show_no_answers_to_a_municipality(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
     world = make_world(session, settings)
     client, _ = _as("municipality", app, session, world)
     with client:
         r = client.get(f"/ansatt/svar/{world.response(session, '3049').id}", follow_redirects=True)
         assert "Lier" not in r.text and r.url.path == "/ansatt/logg-inn"
-
-

@@ -15,8 +15,9 @@ from tests.factories import PASSWORD, make_staff, make_world
 
 def login(client: TestClient, email: str, password: str = PASSWORD, next_: str = ""):
     token = csrf_of(client, "/ansatt/logg-inn")
-    return client.post("/ansatt/logg-inn", data={"csrf_token": token, "email": email, "password": password,
-                                                 "neste": next_})
+    return client.post(
+        "/ansatt/logg-inn", data={"csrf_token": token, "email": email, "password": password, "neste": next_}
+    )
 
 
 def test_wrong_password_is_told_plainly_and_audited(client: TestClient, session: Session) -> None:
@@ -46,16 +47,21 @@ def test_round_overview_shows_each_municipality_and_status(
     with TestClient(app, follow_redirects=False) as muni:
         muni.get(world.link("3043"))
         token = csrf_of(muni, "/svar")
-        muni.post("/svar/sporsmal/politikk", data={"politikk": "ja", "v:politikk": stamp(0, None)},
-                  headers={"HX-Request": "true", "X-CSRF-Token": token})
+        muni.post(
+            "/svar/sporsmal/politikk",
+            data={"politikk": "ja", "v:politikk": stamp(0, None)},
+            headers={"HX-Request": "true", "X-CSRF-Token": token},
+        )
     make_staff(session, Role.radgiver)
     login(client, "radgiver@fylke.test")
     rounds_page = client.get("/ansatt")
     assert rounds_page.status_code == 200 and "Testrunden 2026" in rounds_page.text
     r = client.get(f"/ansatt/runder/{world.round.id}")
     assert r.status_code == 200
-    rows = {tr.find("th").get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-            for tr in BeautifulSoup(r.text, "html.parser").select("tbody tr")}
+    rows = {
+        tr.find("th").get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in BeautifulSoup(r.text, "html.parser").select("tbody tr")
+    }
     assert rows["Ål"][0] == "3043" and rows["Ål"][1] == "Hallingdal" and rows["Ål"][2] == "Påbegynt"
     assert rows["Drammen"][2] == "Ikke startet"
     response = world.response(session, "3043")

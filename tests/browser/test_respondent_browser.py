@@ -53,3 +53,28 @@ def test_answer_reload_and_submit(live_server: str, page: Page, session: Session
     page.get_by_role("button", name="Send inn svaret").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Takk! Svaret er sendt inn")
     expect(page.get_by_text("Kari Leder, Kommunalsjef")).to_be_visible()
+
+
+def test_a_failed_save_is_shown_and_retried(
+    live_server: str, page: Page, session: Session, settings: Settings
+) -> None:
+    world = make_world(session, settings)
+    page.goto(live_server + world.link("3005"))
+    page.goto(live_server + "/svar/del/del2")
+    failures = {"left": 1}
+
+    def flaky(route):  # the network drops the first save
+        if failures["left"]:
+            failures["left"] -= 1
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/svar/sporsmal/kommentar", flaky)
+    comment = page.get_by_label("Andre kommentarer")
+    comment.fill("Tekst som ikke må forsvinne")
+    expect(page.locator("#status-kommentar")).to_contain_text("Ikke lagret ennå")
+    expect(comment).to_have_value("Tekst som ikke må forsvinne")
+    expect(page.locator("#status-kommentar")).to_contain_text("Lagret kl.", timeout=10_000)
+    page.reload()
+    expect(page.get_by_label("Andre kommentarer")).to_have_value("Tekst som ikke må forsvinne")
