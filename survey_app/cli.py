@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -54,10 +56,16 @@ def _settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def _ready_session(settings: Settings) -> Session:
+@contextmanager
+def _ready_session(settings: Settings) -> Iterator[Session]:
+    """A session on an up-to-date schema; the engine is closed afterwards."""
     engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
-    return Session(engine, expire_on_commit=False)
+    try:
+        upgrade(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:

@@ -24,13 +24,15 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:
     """Build the app. The schema is brought up to date when the app starts (idempotent)."""
+    owns_engine = engine is None
     engine = engine or make_engine(settings.sqlalchemy_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(engine)
         yield
-        engine.dispose()
+        if owns_engine:  # an engine handed in (tests) belongs to the caller
+            engine.dispose()
 
     app = FastAPI(title="Innspill", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings

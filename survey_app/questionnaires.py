@@ -80,9 +80,11 @@ class ShowIf(_Strict):
 class ParameterMapping(_Strict):
     """How a question's answer scores (0–100) towards one integration parameter.
 
-    ``scores`` maps answer values to points for choice questions; likert and matrix answers are scaled
-    linearly from the lowest (0) to the highest point (100) unless ``scores`` says otherwise; an integer
-    scores linearly between ``range`` ends. «Vet ikke» never scores: it is a missing answer.
+    ``scores`` maps answer values to points for choice questions (a multiple choice scores the sum of its
+    chosen options, capped at 100); likert and matrix answers are scaled linearly from the lowest (0) to
+    the highest point (100) unless ``scores`` maps the points; an integer scores linearly between the
+    ``range`` ends, capped at 0 and 100. ``reverse`` turns a score s into 100 − s, for questions where a
+    high answer is bad. «Vet ikke» never scores: it is a missing answer, never a zero.
     """
 
     id: str = Field(pattern=ID_PATTERN)
@@ -385,11 +387,29 @@ def _check_parameter(
                         f"«scores» gir poeng for «{key}», som ikke er et svaralternativ ({', '.join(sorted(allowed))})"
                     ),
                 )
+            for key in sorted(allowed - set(mapping.scores)):
+                yield (*here, "parameter", "scores"), (
+                    f"«scores» mangler poeng for svaralternativet «{key}»; gi alle alternativer poeng (0–100)"
+                )
+    if mapping.range is not None and question.type != "integer":
+        yield (*here, "parameter", "range"), "«range» hører bare til tallspørsmål (integer); bruk «scores» her"
+    if mapping.range is not None and mapping.range[0] >= mapping.range[1]:
+        yield (*here, "parameter", "range"), "«range» må være [laveste, høyeste] med laveste mindre enn høyeste"
+    if question.type in ("likert", "matrix") and mapping.scores:
+        points = {str(p) for p in q.scale_of(question).labels} if _scale_known(q, question) else set()
+        for key in sorted(set(mapping.scores) - points) if points else []:
+            yield (*here, "parameter", "scores"), (
+                f"«scores» gir poeng for «{key}», som ikke er et punkt på skalaen ({', '.join(sorted(points))})"
+            )
     if question.type == "integer" and mapping.range is None:
         yield (*here, "parameter"), "tallspørsmål som gir poeng trenger «range: [laveste, høyeste]»"
     for key, value in (mapping.scores or {}).items():
         if not 0 <= value <= 100:
             yield (*here, "parameter", "scores", key), f"poeng må være mellom 0 og 100, ikke {value}"
+
+
+def _scale_known(q: QuestionnaireDef, question: Question) -> bool:
+    return not isinstance(question.scale, str) or question.scale in q.scales
 
 
 def parse(text: str, filename: str = "<tekst>") -> QuestionnaireDef:
