@@ -388,18 +388,30 @@ def _check_parameter(
                     ),
                 )
             for key in sorted(allowed - set(mapping.scores)):
-                yield (*here, "parameter", "scores"), (
-                    f"«scores» mangler poeng for svaralternativet «{key}»; gi alle alternativer poeng (0–100)"
+                yield (
+                    (*here, "parameter", "scores"),
+                    (
+                        f"«scores» mangler poeng for svaralternativet «{key}»; gi alle alternativer poeng (0–100)"
+                    ),
                 )
     if mapping.range is not None and question.type != "integer":
-        yield (*here, "parameter", "range"), "«range» hører bare til tallspørsmål (integer); bruk «scores» her"
+        yield (
+            (*here, "parameter", "range"),
+            "«range» hører bare til tallspørsmål (integer); bruk «scores» her",
+        )
     if mapping.range is not None and mapping.range[0] >= mapping.range[1]:
-        yield (*here, "parameter", "range"), "«range» må være [laveste, høyeste] med laveste mindre enn høyeste"
+        yield (
+            (*here, "parameter", "range"),
+            "«range» må være [laveste, høyeste] med laveste mindre enn høyeste",
+        )
     if question.type in ("likert", "matrix") and mapping.scores:
         points = {str(p) for p in q.scale_of(question).labels} if _scale_known(q, question) else set()
         for key in sorted(set(mapping.scores) - points) if points else []:
-            yield (*here, "parameter", "scores"), (
-                f"«scores» gir poeng for «{key}», som ikke er et punkt på skalaen ({', '.join(sorted(points))})"
+            yield (
+                (*here, "parameter", "scores"),
+                (
+                    f"«scores» gir poeng for «{key}», som ikke er et punkt på skalaen ({', '.join(sorted(points))})"
+                ),
             )
     if question.type == "integer" and mapping.range is None:
         yield (*here, "parameter"), "tallspørsmål som gir poeng trenger «range: [laveste, høyeste]»"
