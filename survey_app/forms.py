@@ -18,6 +18,7 @@ import re
 
 from starlette.datastructures import FormData
 
+from survey_app.i18n import t
 from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
 
 VERSION_PREFIX = "v:"
@@ -108,36 +109,38 @@ def submitted_changes(
     return changes
 
 
-def validate(definition: QuestionnaireDef, question: Question, key: str, value: Value) -> str | None:
-    """A Norwegian message saying what is wrong with a stored value, or None when it is fine or empty."""
+def validate(
+    definition: QuestionnaireDef, question: Question, key: str, value: Value, lang: str = "nb"
+) -> str | None:
+    """A message (bokmål or nynorsk) saying what is wrong with a stored value; None when fine or empty."""
     if value is None:
         return None
     if key == other_key(question) and question.type != "matrix":
-        return _length_problem(value, 1_000)
-    t = question.type
-    if t in ("likert", "matrix"):
+        return _length_problem(value, 1_000, lang)
+    kind = question.type
+    if kind in ("likert", "matrix"):
         scale = definition.scale_of(question)
         ok = value in scale.labels or (scale.dont_know and value == DONT_KNOW)
-        return None if ok else "Velg et av alternativene."
-    if t in ("single", "jadelvisnei"):
-        return None if value in {v for v, _ in question.choice_values()} else "Velg et av alternativene."
-    if t == "multi":
+        return None if ok else t("choose_one", lang)
+    if kind in ("single", "jadelvisnei"):
+        return None if value in {v for v, _ in question.choice_values()} else t("choose_one", lang)
+    if kind == "multi":
         allowed = {v for v, _ in question.choice_values()}
-        return None if isinstance(value, list) and set(value) <= allowed else "Velg blant alternativene."
-    if t == "integer":
+        return None if isinstance(value, list) and set(value) <= allowed else t("choose_among", lang)
+    if kind == "integer":
         if not isinstance(value, int):
-            return "Skriv et helt tall med sifre, for eksempel 12."
+            return t("whole_number", lang)
         if question.min is not None and value < question.min:
-            return f"Tallet må være {question.min} eller høyere."
+            return t("number_min", lang, min=question.min)
         if question.max is not None and value > question.max:
-            return f"Tallet kan ikke være høyere enn {question.max}."
+            return t("number_max", lang, max=question.max)
         return None
-    return _length_problem(value, question.max_length or DEFAULT_MAX_LENGTH[t])
+    return _length_problem(value, question.max_length or DEFAULT_MAX_LENGTH[kind], lang)
 
 
-def _length_problem(value: Value, limit: int) -> str | None:
+def _length_problem(value: Value, limit: int, lang: str) -> str | None:
     if isinstance(value, str) and len(value) > limit:
-        return f"Teksten har {len(value)} tegn. Den kan ha høyst {limit} tegn; kort den ned."
+        return t("text_too_long", lang, length=len(value), limit=limit)
     return None
 
 
@@ -150,19 +153,21 @@ def selected(value: Value) -> set[str]:
     return {str(value)}
 
 
-def display_value(definition: QuestionnaireDef, question: Question, key: str, value: Value) -> str:
+def display_value(
+    definition: QuestionnaireDef, question: Question, key: str, value: Value, lang: str = "nb"
+) -> str:
     """An answer as a person reads it: option labels instead of codes, «Ikke besvart» for nothing."""
     if value is None:
-        return "Ikke besvart"
+        return t("not_answered", lang)
     if key == other_key(question) and question.type != "matrix":
         return str(value)
     if question.type in ("likert", "matrix"):
         if value == DONT_KNOW:
-            return "Vet ikke"
+            return t("dont_know", lang)
         label = definition.scale_of(question).labels.get(value) if isinstance(value, int) else None
         return f"{value} – {label}" if label else str(value)
     if question.type in ("single", "multi", "jadelvisnei"):
-        labels = dict(question.choice_values())
+        labels = dict(question.choice_values(lang))
         chosen = value if isinstance(value, list) else [str(value)]
         return ", ".join(labels.get(v, v) for v in chosen)
     if question.type == "integer" and isinstance(value, int):

@@ -17,6 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from survey_app.i18n import t
+
 DONT_KNOW = "vet_ikke"
 OTHER = "annet"
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -24,11 +26,8 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 QuestionType = Literal["likert", "single", "multi", "jadelvisnei", "integer", "text", "longtext", "matrix"]
 QUESTION_TYPES: tuple[str, ...] = QuestionType.__args__  # type: ignore[attr-defined]
 
-JA_DELVIS_NEI: tuple[tuple[str, str], ...] = (
-    ("ja", "Ja"),
-    ("delvis", "Delvis"),
-    ("nei", "Nei"),
-)
+# The fixed answers of a ja/delvis/nei question: value and the i18n key of its label.
+JA_DELVIS_NEI: tuple[tuple[str, str], ...] = (("ja", "yes"), ("delvis", "partly"), ("nei", "no"))
 
 
 class _Strict(BaseModel):
@@ -152,13 +151,15 @@ class Question(_Strict):
 
     # --- derived views used by forms and analysis ---
 
-    def choice_values(self) -> list[tuple[str, str]]:
+    def choice_values(self, lang: str = "nb") -> list[tuple[str, str]]:
         """(value, label) of every allowed answer of a choice question, «vet ikke» last."""
         if self.type == "jadelvisnei":
-            return [*JA_DELVIS_NEI, (DONT_KNOW, "Vet ikke")]
+            return [(value, t(key, lang)) for value, key in JA_DELVIS_NEI] + [
+                (DONT_KNOW, t("dont_know", lang))
+            ]
         opts = [(o.value, o.label) for o in self.options or []]
         if self.other:
-            opts.append((OTHER, "Annet"))
+            opts.append((OTHER, t("other", lang)))
         return opts
 
     @property

@@ -10,6 +10,7 @@ import jinja2
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from survey_app.forms import display_value
+from survey_app.i18n import template_t
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -77,4 +78,5 @@ def make_templates(directory: Path) -> Jinja2Blocks:
     env.filters["domid"] = domid
     env.globals["VENDOR"] = VENDOR
     env.globals["display_value"] = display_value
+    env.globals["t"] = template_t
     return templates

@@ -47,12 +47,25 @@ def soup(html: str) -> BeautifulSoup:
 
 
 def test_link_opens_the_municipalitys_own_response(client: TestClient, world: World) -> None:
-    enter(client, world, "3043")
+    enter(client, world, "3005")
     page = client.get("/svar")
     assert page.status_code == 200, page.text
-    assert "Ål kommune" in page.text
+    assert "Drammen kommune" in page.text
     assert "Ikke skriv personopplysninger" in page.text
-    assert "Drammen" not in page.text
+    assert "Ål" not in page.text and soup(page.text).html["lang"] == "nb"
+
+
+def test_a_nynorsk_municipality_gets_nynorsk(client: TestClient, world: World) -> None:
+    csrf = enter(client, world, "3043")  # Ål has adopted nynorsk
+    page = client.get("/svar")
+    assert soup(page.text).html["lang"] == "nn"
+    assert "Ikkje skriv personopplysningar" in page.text and "Før de byrjar" in page.text
+    section = client.get("/svar/del/del1").text
+    assert "(må svarast på)" in section and "Veit ikkje" in section
+    r = autosave(client, csrf, "enighet", {"enighet": "2", "v:enighet": "0"})
+    assert "Lagra kl." in r.text
+    r = client.post("/svar/send-inn", data={"csrf_token": csrf, "signer_name": "", "signer_role": ""})
+    assert "Skriv namnet til den som godkjenner" in r.text and "Svar på dette spørsmålet" in r.text
 
 
 @pytest.mark.parametrize("token", ["1-feil", "x" * 40, "9999-" + "a" * 40, "%00", "a" * 500])

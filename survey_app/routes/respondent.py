@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from survey_app import htmx
 from survey_app.deps import EDITOR_KEY, INVITATION_KEY, DraftDep, EditorDep, SessionDep
+from survey_app.i18n import t
 from survey_app.forms import VERSION_PREFIX, Value, keys_of, selected, stamp, submitted_changes, validate
 from survey_app.questionnaires import Question, Section
 from survey_app.services import invitations, responses
@@ -68,6 +69,7 @@ def start(request: Request, draft: DraftDep, editor: EditorDep) -> Response:
         "respondent/start.html",
         {
             "draft": draft,
+            "lang": draft.lang,
             "sections": sections,
             "editor": editor,
             "total": responses.progress(draft),
@@ -132,7 +134,7 @@ def section_view(draft: Draft, section: Section, results: list[KeyResult] | None
         if question.id in view.messages:
             continue
         for key in keys_of(question):
-            message = validate(draft.definition, question, key, view.values.get(key))
+            message = validate(draft.definition, question, key, view.values.get(key), draft.lang)
             if message:
                 view.messages[question.id] = message
                 break
@@ -155,6 +157,7 @@ def _section_context(draft: Draft, section_id: str, view: SectionView) -> dict[s
     section, previous, following = _section_or_404(draft, section_id)
     return {
         "draft": draft,
+        "lang": draft.lang,
         "view": view,
         "section": section,
         "previous": previous,
@@ -276,6 +279,7 @@ def _review(
         "respondent/review.html",
         {
             "draft": draft,
+            "lang": draft.lang,
             "issues": responses.issues(draft),
             "shown": responses.visible_ids(draft.definition, draft.values()),
             "errors": errors or {},
@@ -301,16 +305,11 @@ def submit(
 ) -> Response:
     signer = {"name": signer_name, "role": signer_role}
     errors = {}
-    if not signer_name.strip():
-        errors["signer_name"] = "Skriv navnet til den som godkjenner svaret."
-    elif len(signer_name) > 200:
-        errors["signer_name"] = "Navnet kan ha høyst 200 tegn."
-    if not signer_role.strip():
-        errors["signer_role"] = (
-            "Skriv stillingen eller rollen til den som godkjenner, for eksempel kommunalsjef."
-        )
-    elif len(signer_role) > 200:
-        errors["signer_role"] = "Rollen kan ha høyst 200 tegn."
+    for field, value in (("signer_name", signer_name), ("signer_role", signer_role)):
+        if not value.strip():
+            errors[field] = t(f"{field}_missing", draft.lang)
+        elif len(value) > 200:
+            errors[field] = t(f"{field}_long", draft.lang)
     if errors:
         return _review(request, draft, errors=errors, signer=signer, status_code=422)
     try:
@@ -331,6 +330,7 @@ def receipt(request: Request, draft: DraftDep) -> Response:
         "respondent/receipt.html",
         {
             "draft": draft,
+            "lang": draft.lang,
             "shown": responses.visible_ids(draft.definition, draft.values()),
         },
     )

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from survey_app import audit
 from survey_app.db import begin_write
+from survey_app.i18n import t
 from survey_app.forms import Value, keys_of, other_key, selected, too_large, validate
 from survey_app.models import (
     Answer,
@@ -53,11 +54,16 @@ class Draft:
         return {k: a.value for k, a in self.answers.items()}
 
     @property
+    def lang(self) -> str:
+        """The municipality's written standard: its pages and messages are in it."""
+        return self.municipality.malform
+
+    @property
     def read_only_reason(self) -> str | None:
         if self.response.status == ResponseStatus.submitted:
-            return "Svaret er sendt inn og kan ikke endres. Ta kontakt med fylkeskommunen hvis noe må rettes."
+            return t("read_only_submitted", self.lang)
         if self.round.status == RoundStatus.closed:
-            return "Runden er avsluttet, og svaret kan ikke lenger endres."
+            return t("read_only_closed", self.lang)
         return None
 
 
@@ -110,24 +116,29 @@ def issues(draft: Draft, *, require: bool = True) -> list[Issue]:
         for question in section.questions:
             if question.id not in shown:
                 continue
-            problem = question_problem(draft.definition, question, values, require=require)
+            problem = question_problem(draft.definition, question, values, require=require, lang=draft.lang)
             if problem:
                 found.append(Issue(section, question, problem))
     return found
 
 
 def question_problem(
-    definition: QuestionnaireDef, question: Question, values: dict[str, Value], *, require: bool
+    definition: QuestionnaireDef,
+    question: Question,
+    values: dict[str, Value],
+    *,
+    require: bool,
+    lang: str = "nb",
 ) -> str | None:
     for key in keys_of(question):
-        message = validate(definition, question, key, values.get(key))
+        message = validate(definition, question, key, values.get(key), lang)
         if message:
             return message
     if require and question.required and not is_answered(question, values):
-        return "Svar på dette spørsmålet før du sender inn."
+        return t("answer_required", lang)
     chose_other = question.has_other and OTHER in selected(values.get(question.id))
     if require and chose_other and values.get(other_key(question)) is None:
-        return "Du har valgt «Annet». Skriv hva det gjelder."
+        return t("describe_other", lang)
     return None
 
 
@@ -199,7 +210,7 @@ def save(
                     Outcome.refused,
                     draft.version(key),
                     mine=value,
-                    message="Svaret er for langt til å lagres. Kort det ned.",
+                    message=t("too_large", draft.lang),
                 )
             )
         elif existing is not None and existing.value == value:

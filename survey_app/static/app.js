@@ -5,6 +5,20 @@
   "use strict";
   var pending = new Set();
   var RETRY_MS = [2000, 5000, 10000, 30000];
+  // The page's <html lang> is the municipality's målform.
+  var TEXTS = {
+    nb: {
+      saving: "Lagrer …",
+      expired: "Ikke lagret: økten er utløpt. Åpne invitasjonslenken på nytt i en ny fane; det du har skrevet her, står fortsatt i feltet.",
+      retry: "Ikke lagret ennå – prøver igjen om {s} sekunder. Det du har skrevet, står fortsatt i feltet."
+    },
+    nn: {
+      saving: "Lagrar …",
+      expired: "Ikkje lagra: økta er gått ut. Opne invitasjonslenka på nytt i ei ny fane; det du har skrive her, står framleis i feltet.",
+      retry: "Ikkje lagra enno – prøver igjen om {s} sekund. Det du har skrive, står framleis i feltet."
+    }
+  };
+  var text = TEXTS[document.documentElement.lang] || TEXTS.nb;
 
   function questionOf(elt) {
     return elt && elt.closest ? elt.closest(".question") : null;
@@ -25,7 +39,7 @@
     var q = questionOf(evt.detail.elt);
     if (!q || evt.detail.requestConfig.verb !== "post") return;
     pending.add(q.id);
-    say(q, "pending-note", "Lagrer …");
+    say(q, "pending-note", text.saving);
   });
 
   document.addEventListener("htmx:afterRequest", function (evt) {
@@ -38,13 +52,13 @@
     }
     var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
     if (status === 401 || status === 403) {
-      say(q, "failed-note", "Ikke lagret: økten er utløpt. Åpne invitasjonslenken på nytt i en ny fane; det du har skrevet her, står fortsatt i feltet.");
+      say(q, "failed-note", text.expired);
       return;
     }
     var tries = parseInt(q.getAttribute("data-retries") || "0", 10);
     var wait = RETRY_MS[Math.min(tries, RETRY_MS.length - 1)];
     q.setAttribute("data-retries", String(tries + 1));
-    say(q, "failed-note", "Ikke lagret ennå – prøver igjen om " + Math.round(wait / 1000) + " sekunder. Det du har skrevet, står fortsatt i feltet.");
+    say(q, "failed-note", text.retry.replace("{s}", String(Math.round(wait / 1000))));
     window.setTimeout(function () {
       if (document.body.contains(q)) htmx.trigger(q, "innspill:retry");
     }, wait);

@@ -1,0 +1,198 @@
+"""Bokmål and nynorsk for everything a municipality's respondent reads.
+
+A county writes to a municipality in the written standard the municipality has adopted (målform), so the
+respondent's pages, messages and receipts come from this catalogue in the municipality's ``malform``.
+Staff pages are in bokmål. Each entry is ``key: (bokmål, nynorsk)``; ``{name}`` fields are filled by ``t``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+Lang = Literal["nb", "nn"]
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # frame and navigation
+    "nav_label": ("Skjemaet", "Skjemaet"),
+    "overview": ("Oversikt", "Oversikt"),
+    "review_and_submit": ("Se over og send inn", "Sjå over og send inn"),
+    "municipality": ("{name} kommune", "{name} kommune"),
+    "deadline": ("Fristen er {date}.", "Fristen er {date}."),
+    # start page
+    "submitted_title": ("Svaret er sendt inn", "Svaret er sendt inn"),
+    "submitted_text": ("Sendt {when} og godkjent av {who}.", "Sendt {when} og godkjent av {who}."),
+    "see_receipt": ("Se kvitteringen", "Sjå kvitteringa"),
+    "reopened_text": (
+        "Fylkeskommunen har åpnet svaret igjen, så dere kan rette det. Husk å sende inn på nytt.",
+        "Fylkeskommunen har opna svaret igjen, så de kan rette det. Hugs å sende inn på nytt.",
+    ),
+    "before_you_start": ("Før dere begynner", "Før de byrjar"),
+    "who_reads": (
+        "Svarene leses av fylkeskommunens rådgivere for integrering, og brukes i arbeidet med anbefalingen "
+        "om bosetting av flyktninger.",
+        "Svara blir lesne av rådgivarane for integrering i fylkeskommunen, og blir brukte i arbeidet med "
+        "tilrådinga om busetjing av flyktningar.",
+    ),
+    "public_access": (
+        "Svarene kan bli utlevert etter offentleglova hvis noen ber om innsyn.",
+        "Svara kan bli utleverte etter offentleglova dersom nokon ber om innsyn.",
+    ),
+    "no_personal_data": ("Ikke skriv personopplysninger", "Ikkje skriv personopplysningar"),
+    "no_personal_data_detail": (
+        "ingen navn, fødselsnumre, telefonnumre eller opplysninger om helse, religion eller etnisitet om "
+        "enkeltpersoner.",
+        "ingen namn, fødselsnummer, telefonnummer eller opplysningar om helse, religion eller etnisitet om "
+        "enkeltpersonar.",
+    ),
+    "autosave_note": (
+        "Alt lagres automatisk mens dere skriver. Flere kolleger kan svare samtidig med samme lenke, og dere "
+        "kan ta pauser og komme tilbake.",
+        "Alt blir lagra automatisk medan de skriv. Fleire kollegaer kan svare samtidig med same lenka, og de "
+        "kan ta pausar og kome tilbake.",
+    ),
+    "editor_label": ("Hvem fyller ut nå? (valgfritt)", "Kven fyller ut no? (valfritt)"),
+    "editor_help": (
+        "For eksempel «flyktningtjenesten» eller fornavnet ditt. Det vises for kolleger som svarer samtidig.",
+        "Til dømes «flyktningtenesta» eller førenamnet ditt. Det blir vist for kollegaer som svarar samtidig.",
+    ),
+    "editor_save": ("Lagre navnet", "Lagre namnet"),
+    "sections_heading": ("Delene i skjemaet", "Delane i skjemaet"),
+    "progress_total": (
+        "Besvart {answered} av {total} spørsmål. Påkrevde: {required_answered} av {required_total}.",
+        "Svart på {answered} av {total} spørsmål. Obligatoriske: {required_answered} av {required_total}.",
+    ),
+    "progress_item": ("besvart {answered} av {total}", "svart på {answered} av {total}"),
+    "progress_item_required": (
+        ", påkrevde {required_answered} av {required_total}",
+        ", obligatoriske {required_answered} av {required_total}",
+    ),
+    "continue": ("Fortsett på skjemaet", "Hald fram med skjemaet"),
+    "begin": ("Begynn på skjemaet", "Byrj på skjemaet"),
+    # section page
+    "progress_section": (
+        "Besvart {answered} av {total} spørsmål i denne delen",
+        "Svart på {answered} av {total} spørsmål i denne delen",
+    ),
+    "progress_section_required": (
+        " · påkrevde: {required_answered} av {required_total}",
+        " · obligatoriske: {required_answered} av {required_total}",
+    ),
+    "look_at_this": ("Dette må du se på", "Dette må du sjå på"),
+    "colleague_saved_other": ("en kollega har lagret et annet svar", "ein kollega har lagra eit anna svar"),
+    "previous_section": ("Forrige del", "Førre del"),
+    "save": ("Lagre", "Lagre"),
+    "next_section": ("Neste del", "Neste del"),
+    "summary": ("Oppsummering", "Oppsummering"),
+    "required_mark": ("(må besvares)", "(må svarast på)"),
+    "other_describe": ("Hvis «Annet»: beskriv kort", "Viss «Anna»: skildre kort"),
+    "dont_know": ("Vet ikke", "Veit ikkje"),
+    "other": ("Annet", "Anna"),
+    "yes": ("Ja", "Ja"),
+    "partly": ("Delvis", "Delvis"),
+    "no": ("Nei", "Nei"),
+    "not_answered": ("Ikke besvart", "Ikkje svart på"),
+    "a_colleague": ("En kollega", "Ein kollega"),
+    "changed_by": ("{who} har endret dette svaret", "{who} har endra dette svaret"),
+    "their_value": ("Lagret kl. {time}: «{value}».", "Lagra kl. {time}: «{value}»."),
+    "yours_kept": (
+        "Det du skrev, står fortsatt i feltet, men er ikke lagret. Velg hvilket svar som skal gjelde.",
+        "Det du skreiv, står framleis i feltet, men er ikkje lagra. Vel kva svar som skal gjelde.",
+    ),
+    "keep_mine": ("Lagre mitt svar", "Lagre svaret mitt"),
+    "use_stored": ("Bruk det lagrede svaret", "Bruk det lagra svaret"),
+    "saved_at": ("Lagret kl. {time}", "Lagra kl. {time}"),
+    "saved_needs_fix": (
+        "Lagret kl. {time}, men svaret må rettes før innsending.",
+        "Lagra kl. {time}, men svaret må rettast før innsending.",
+    ),
+    # review and submit
+    "must_fix": ("Dette må rettes før dere kan sende inn", "Dette må rettast før de kan sende inn"),
+    "fill_missing": ("Fyll inn det som mangler", "Fyll inn det som manglar"),
+    "change_in": ("Endre svar i «{title}»", "Endre svar i «{title}»"),
+    "approve_heading": ("Godkjenn og send inn", "Godkjenn og send inn"),
+    "approve_text": (
+        "Svaret sendes inn på vegne av {name} kommune. Den som godkjenner, er normalt en leder. Etter "
+        "innsending kan svaret ikke endres uten at fylkeskommunen åpner det igjen.",
+        "Svaret blir sendt inn på vegner av {name} kommune. Den som godkjenner, er normalt ein leiar. Etter "
+        "innsending kan ikkje svaret endrast utan at fylkeskommunen opnar det igjen.",
+    ),
+    "signer_name": ("Navn på den som godkjenner", "Namnet til den som godkjenner"),
+    "signer_role": ("Stilling eller rolle", "Stilling eller rolle"),
+    "submit": ("Send inn svaret", "Send inn svaret"),
+    "signer_name_missing": (
+        "Skriv navnet til den som godkjenner svaret.",
+        "Skriv namnet til den som godkjenner svaret.",
+    ),
+    "signer_name_long": ("Navnet kan ha høyst 200 tegn.", "Namnet kan ha høgst 200 teikn."),
+    "signer_role_missing": (
+        "Skriv stillingen eller rollen til den som godkjenner, for eksempel kommunalsjef.",
+        "Skriv stillinga eller rolla til den som godkjenner, til dømes kommunalsjef.",
+    ),
+    "signer_role_long": ("Rollen kan ha høyst 200 tegn.", "Rolla kan ha høgst 200 teikn."),
+    # receipt
+    "thanks": ("Takk! Svaret er sendt inn", "Takk! Svaret er sendt inn"),
+    "received_from": (
+        "Fylkeskommunen har mottatt svaret fra {name} kommune.",
+        "Fylkeskommunen har fått svaret frå {name} kommune.",
+    ),
+    "receipt": ("Kvittering", "Kvittering"),
+    "receipt_municipality": ("Kommune", "Kommune"),
+    "receipt_survey": ("Undersøkelse", "Undersøking"),
+    "receipt_round": ("Runde", "Runde"),
+    "receipt_submitted": ("Sendt inn", "Sendt inn"),
+    "receipt_signed": ("Godkjent av", "Godkjend av"),
+    "receipt_version": ("Versjon", "Versjon"),
+    "print_hint": (
+        "Bruk nettleserens utskrift (Ctrl+P) for å skrive ut eller lagre kvitteringen som PDF.",
+        "Bruk utskrifta i nettlesaren (Ctrl+P) for å skrive ut eller lagre kvitteringa som PDF.",
+    ),
+    # validation and state
+    "choose_one": ("Velg et av alternativene.", "Vel eitt av alternativa."),
+    "choose_among": ("Velg blant alternativene.", "Vel blant alternativa."),
+    "whole_number": (
+        "Skriv et helt tall med sifre, for eksempel 12.",
+        "Skriv eit heilt tal med siffer, til dømes 12.",
+    ),
+    "number_min": ("Tallet må være {min} eller høyere.", "Talet må vere {min} eller høgare."),
+    "number_max": ("Tallet kan ikke være høyere enn {max}.", "Talet kan ikkje vere høgare enn {max}."),
+    "text_too_long": (
+        "Teksten har {length} tegn. Den kan ha høyst {limit} tegn; kort den ned.",
+        "Teksten har {length} teikn. Han kan ha høgst {limit} teikn; kort han ned.",
+    ),
+    "answer_required": (
+        "Svar på dette spørsmålet før du sender inn.",
+        "Svar på dette spørsmålet før du sender inn.",
+    ),
+    "describe_other": (
+        "Du har valgt «Annet». Skriv hva det gjelder.",
+        "Du har valt «Anna». Skriv kva det gjeld.",
+    ),
+    "too_large": (
+        "Svaret er for langt til å lagres. Kort det ned.",
+        "Svaret er for langt til å lagrast. Kort det ned.",
+    ),
+    "read_only_submitted": (
+        "Svaret er sendt inn og kan ikke endres. Ta kontakt med fylkeskommunen hvis noe må rettes.",
+        "Svaret er sendt inn og kan ikkje endrast. Ta kontakt med fylkeskommunen dersom noko må rettast.",
+    ),
+    "read_only_closed": (
+        "Runden er avsluttet, og svaret kan ikke lenger endres.",
+        "Runden er avslutta, og svaret kan ikkje lenger endrast.",
+    ),
+}
+
+
+def t(key: str, lang: str = "nb", **fields: Any) -> str:
+    """The text for ``key`` in bokmål (``nb``) or nynorsk (``nn``), with its fields filled in."""
+    nb, nn = TEXTS[key]
+    text = nn if lang == "nn" else nb
+    return text.format(**fields) if fields else text
+
+
+@pass_context
+def template_t(context: Context, key: str, **fields: Any) -> str:
+    """``{{ t("key") }}`` in a template: the language is the context's ``lang`` (bokmål when absent)."""
+    return t(key, str(context.get("lang", "nb")), **fields)
