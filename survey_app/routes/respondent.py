@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from survey_app import htmx
 from survey_app.deps import EDITOR_KEY, INVITATION_KEY, DraftDep, EditorDep, SessionDep
-from survey_app.i18n import t
 from survey_app.forms import VERSION_PREFIX, Value, keys_of, selected, stamp, submitted_changes, validate
+from survey_app.i18n import t
 from survey_app.questionnaires import Question, Section
 from survey_app.services import invitations, responses
 from survey_app.services.invitations import LinkProblem
@@ -305,11 +305,11 @@ def submit(
 ) -> Response:
     signer = {"name": signer_name, "role": signer_role}
     errors = {}
-    for field, value in (("signer_name", signer_name), ("signer_role", signer_role)):
+    for name, value in (("signer_name", signer_name), ("signer_role", signer_role)):
         if not value.strip():
-            errors[field] = t(f"{field}_missing", draft.lang)
+            errors[name] = t(f"{name}_missing", draft.lang)
         elif len(value) > 200:
-            errors[field] = t(f"{field}_long", draft.lang)
+            errors[name] = t(f"{name}_long", draft.lang)
     if errors:
         return _review(request, draft, errors=errors, signer=signer, status_code=422)
     try:

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from survey_app import audit
 from survey_app.db import begin_write
-from survey_app.i18n import t
 from survey_app.forms import Value, keys_of, other_key, selected, too_large, validate
+from survey_app.i18n import t
 from survey_app.models import (
     Answer,
     Municipality,
