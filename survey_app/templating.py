@@ -61,6 +61,13 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
 
 
+def paragraphs(text: str | None) -> list[str]:
+    """Text written with hard line breaks (as in YAML) as paragraphs: blank lines separate them."""
+    if not text:
+        return []
+    return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
+
+
 def domid(key: str) -> str:
     """An answer key as an HTML id that is also a plain CSS selector (no dots)."""
     return key.replace(".", "--")
@@ -76,6 +83,7 @@ def make_templates(directory: Path) -> Jinja2Blocks:
     env.filters["time"] = format_time
     env.filters["date"] = format_date
     env.filters["domid"] = domid
+    env.filters["paragraphs"] = paragraphs
     env.globals["VENDOR"] = VENDOR
     env.globals["display_value"] = display_value
     env.globals["t"] = template_t
