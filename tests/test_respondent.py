@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
@@ -9,7 +11,7 @@ from sqlmodel import Session, select
 
 from survey_app.config import Settings
 from survey_app.forms import stamp
-from survey_app.models import Answer, AuditEvent, Invitation, ResponseStatus
+from survey_app.models import Answer, AuditEvent, Invitation, ResponseStatus, utcnow
 from survey_app.services import invitations
 from tests.conftest import csrf_of, fresh
 from tests.factories import World, make_world
@@ -85,6 +87,23 @@ def test_revoked_and_expired_links_explain_themselves(
     invitations.revoke(session, invitation=invitation, actor="test")
     r = client.get(link)
     assert r.status_code == 410 and "erstattet" in r.text
+
+    other = session.exec(select(Invitation).where(Invitation.id != invitation.id)).first()
+    assert other is not None
+    other.expires_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    r = client.get(next(v for v in world.links.values() if v.startswith(f"/i/{other.id}-")))
+    assert r.status_code == 410 and "utløpt" in r.text and "ikke borte" in r.text
+
+
+def test_a_session_ends_when_its_link_is_revoked(client: TestClient, world: World, session: Session) -> None:
+    enter(client, world, "3005")
+    invitation = session.exec(
+        select(Invitation).where(Invitation.id == int(world.link("3005")[3:].split("-")[0]))
+    ).one()
+    invitations.revoke(session, invitation=invitation, actor="test")
+    r = client.get("/svar")
+    assert r.status_code == 401 and "lenken" in r.text.lower()
 
 
 def test_autosave_stores_the_answer_and_confirms_it(
