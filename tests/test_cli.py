@@ -1,0 +1,344 @@
+"""The ``survey-app`` command, run in-process with Typer's CliRunner on a real database.
+
+Every command gets ``--data-dir <tmp_path>``. The database is SQLite in that folder, or, when
+SURVEY_APP_TEST_DATABASE_URL is set (as in CI), the shared PostgreSQL test database: those tests request
+the ``engine`` fixture, so conftest empties the tables after each of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+from typer.testing import CliRunner, Result
+
+import survey_app.cli
+from survey_app.cli import app
+from survey_app.config import Settings
+from survey_app.db import make_engine
+from survey_app.main import create_app
+from survey_app.models import (
+    Answer,
+    Municipality,
+    Questionnaire,
+    QuestionnaireVersion,
+    Region,
+    Response,
+    ResponseStatus,
+    Round,
+    StaffUser,
+)
+from survey_app.security import verify_password
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((REPO_ROOT / "questionnaires").glob("*.yaml"))
+SURVEY_ROUND = "Kommuneundersøkelsen 2026"
+DEMO_MUNICIPALITIES = 51
+
+runner = CliRunner()
+
+
+@dataclass
+class Cli:
+    """Runs ``survey-app --data-dir <tmp> …`` against this test's database, and looks into that database."""
+
+    data_dir: Path
+    database_url: str | None  # None: SQLite in data_dir
+    engine: sa.Engine
+    cli_engines: list[sa.Engine] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(data_dir=self.data_dir, database_url=self.database_url)
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        # A DATABASE_URL in the developer's shell must not send the SQLite run elsewhere.
+        env = {"DATABASE_URL": self.database_url, "SURVEY_APP_DATABASE_URL": None}
+        try:
+            return runner.invoke(app, ["--data-dir", str(self.data_dir), *args], input=input, env=env)
+        finally:
+            # A real command ends its process, which closes the connections; in-process we close them,
+            # or psycopg's ResourceWarning (an error under our warning filter) fails a later test.
+            while self.cli_engines:
+                self.cli_engines.pop().dispose()
+
+    def count(self, model: Any, *where: Any) -> int:
+        with Session(self.engine) as session:
+            return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+@pytest.fixture
+def cli(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    if os.environ.get("SURVEY_APP_TEST_DATABASE_URL"):
+        # The shared PostgreSQL database; requesting `engine` makes conftest empty it after the test.
+        shared: sa.Engine = request.getfixturevalue("engine")
+        runs = Cli(tmp_path, request.getfixturevalue("database_url"), shared)
+    else:
+        runs = Cli(tmp_path, None, make_engine(Settings(data_dir=tmp_path, database_url=None).sqlalchemy_url))
+
+    def make_cli_engine(url: str, **kwargs: Any) -> sa.Engine:
+        engine = make_engine(url, **kwargs)
+        runs.cli_engines.append(engine)
+        return engine
+
+    # The command makes an engine per run and leaves it open (see Cli.__call__).
+    monkeypatch.setattr(survey_app.cli, "make_engine", make_cli_engine)
+    yield runs
+    if runs.database_url is None:
+        runs.engine.dispose()
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
+    return result
+
+
+def rows_of(csv_text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(csv_text)))
+
+
+# --- questionnaires check ---------------------------------------------------------------------------
+
+
+def test_check_passes_the_shipped_questionnaires(cli: Cli) -> None:
+    assert len(SHIPPED) == 2, SHIPPED
+    result = ok(cli("questionnaires", "check", *map(str, SHIPPED)))
+    for path in SHIPPED:
+        assert f"{path}: OK" in result.stderr, result.stderr
+    assert result.stdout == "", "a clean check prints no problems"
+
+
+def test_check_prints_file_line_message_and_exits_1(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "skjema.yaml"
+    broken.write_text(
+        textwrap.dedent("""\
+        id: test
+        title: Test
+        sections:
+          - id: del1
+            title: Del 1
+            questions:
+              - id: plan
+                type: jadelvisnei
+                text: Har kommunen en plan?
+                requred: true
+              - id: aar
+                type: integer
+                text: Hvilket år ble planen vedtatt?
+                min: 2030
+                max: 1990
+        """),
+        encoding="utf-8",
+    )
+    result = cli("questionnaires", "check", str(SHIPPED[0]), str(broken))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        f"{broken}:10: ukjent felt «requred» (skrivefeil? se questionnaires/README.md for tillatte felt)",
+        f"{broken}:11: «min» er større enn «max»",
+    ], result.stdout
+    assert f"{SHIPPED[0]}: OK" in result.stderr, "the good file is still checked and reported"
+
+
+def test_check_of_a_missing_file_exits_1(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "finnes-ikke.yaml"
+    result = cli("questionnaires", "check", str(missing))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith(f"{missing}:1: kan ikke lese filen"), result.stdout
+
+
+# --- init -------------------------------------------------------------------------------------------
+
+
+def test_init_creates_the_database_and_imports_the_questionnaires(cli: Cli) -> None:
+    result = ok(cli("init"))
+    assert "2 skjemaer importert" in result.stdout, result.stdout
+    if cli.database_url is None:
+        assert (cli.data_dir / "innspill.sqlite3").is_file()
+    with Session(cli.engine) as session:
+        slugs = set(session.exec(select(Questionnaire.slug)))
+    assert slugs == {"kommuneundersokelse-sivilsamfunn", "konsultasjon-samarbeid"}
+
+    ok(cli("init"))  # again: the same content is the same version, not a new one
+    assert cli.count(QuestionnaireVersion) == 2
+
+
+# --- register load ----------------------------------------------------------------------------------
+
+REGISTER = (
+    "kommunenummer,name,region\n"
+    "3005,Drammen,Drammensregionen\n"
+    "3043,Ål,Hallingdal\n"
+    "3049,Lier,Drammensregionen\n"
+)
+# As Norwegian Excel saves it: semicolons and a byte order mark.
+REGISTER_EXCEL = "\ufeffkommunenummer;name;region\n3005;Drammen;Drammensregionen\n3043;Ål;Hallingdal\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(REGISTER, {"3005": "Drammen", "3043": "Ål", "3049": "Lier"}, id="comma"),
+        pytest.param(REGISTER_EXCEL, {"3005": "Drammen", "3043": "Ål"}, id="semicolon-bom"),
+    ],
+)
+def test_register_load_is_idempotent(cli: Cli, tmp_path: Path, text: str, expected: dict[str, str]) -> None:
+    path = tmp_path / "kommuner.csv"
+    path.write_text(text, encoding="utf-8")
+
+    result = ok(cli("register", "load", str(path)))
+    assert f"Lastet {len(expected)} kommuner." in result.stdout, result.stdout
+    ok(cli("register", "load", str(path)))
+
+    with Session(cli.engine) as session:
+        names = {m.kommunenummer: m.name for m in session.exec(select(Municipality))}
+        regions = sorted(session.exec(select(Region.name)))
+    assert names == expected
+    assert regions == sorted(set(regions)), "loading twice must not duplicate regions"
+
+
+def test_register_load_names_the_line_of_a_bad_kommunenummer(cli: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "kommuner.csv"
+    good.write_text(REGISTER, encoding="utf-8")
+    ok(cli("register", "load", str(good)))
+    bad = tmp_path / "kommuner-ny.csv"
+    bad.write_text(
+        "kommunenummer,name,region\n3005,Drammen by,Drammensregionen\n305,Lier,Drammensregionen\n",
+        encoding="utf-8",
+    )
+
+    result = cli("register", "load", str(bad))
+    assert result.exit_code == 1, result.output
+    assert f"Feil: {bad}:3: kommunenummer «305» må være fire sifre" in result.stderr, result.stderr
+    assert cli.count(Municipality, Municipality.name == "Drammen") == 1, (
+        "a file with an error changes nothing, not even its good lines"
+    )
+
+
+# --- users create -----------------------------------------------------------------------------------
+
+CREATE_RADGIVER = ["users", "create", "--role", "radgiver", "--password-stdin"]
+
+
+def test_users_create_stores_an_argon2_hash_of_the_password_from_stdin(cli: Cli) -> None:
+    result = ok(cli(*CREATE_RADGIVER, "--email", "kari@fylke.no", input="et-langt-passord\n"))
+    assert "Opprettet kari@fylke.no med rollen radgiver." in result.stdout, result.stdout
+    with Session(cli.engine) as session:
+        user = session.exec(select(StaffUser).where(StaffUser.email == "kari@fylke.no")).one()
+    assert user.role.value == "radgiver"
+    assert user.password_hash.startswith("$argon2"), user.password_hash
+    assert verify_password("et-langt-passord", user.password_hash)
+    assert not verify_password("et-langt-passord\n", user.password_hash), "the newline is not part of it"
+
+
+def test_users_create_refuses_a_short_password(cli: Cli) -> None:
+    result = cli(*CREATE_RADGIVER, "--email", "kari@fylke.no", input="kort\n")
+    assert result.exit_code == 1, result.output
+    assert "minst 12 tegn" in result.stderr, result.stderr
+    assert cli.count(StaffUser) == 0
+
+
+def test_users_create_refuses_an_email_that_exists(cli: Cli) -> None:
+    ok(cli(*CREATE_RADGIVER, "--email", "kari@fylke.no", input="et-langt-passord\n"))
+    result = cli(*CREATE_RADGIVER, "--email", "Kari@Fylke.no", input="et-annet-langt-passord\n")
+    assert result.exit_code == 1, result.output
+    assert "finnes allerede en bruker med e-post kari@fylke.no" in result.stderr, result.stderr
+    assert cli.count(StaffUser) == 1
+
+
+# --- demo and invitations ---------------------------------------------------------------------------
+
+
+def demo_counts(cli: Cli) -> dict[str, int]:
+    return {
+        "municipalities": cli.count(Municipality),
+        "rounds": cli.count(Round),
+        "responses": cli.count(Response),
+        "answers": cli.count(Answer),
+        "staff users": cli.count(StaffUser),
+        "questionnaire versions": cli.count(QuestionnaireVersion),
+    }
+
+
+def survey_round_id(cli: Cli) -> int:
+    with Session(cli.engine) as session:
+        round_id = session.exec(select(Round.id).where(Round.title == SURVEY_ROUND)).one()
+    assert round_id is not None
+    return round_id
+
+
+def test_demo_creates_the_demo_once_and_reuses_it(cli: Cli) -> None:
+    first = ok(cli("demo", "--no-serve"))
+    assert "Demoen er laget" in first.stdout, first.stdout
+    counts = demo_counts(cli)
+    assert counts["municipalities"] == DEMO_MUNICIPALITIES
+    assert counts["rounds"] == 2
+    assert counts["responses"] == 2 * DEMO_MUNICIPALITIES, "one response per municipality and round"
+    assert counts["staff users"] == 1
+
+    round_id = survey_round_id(cli)
+    status = {
+        s: cli.count(Response, Response.round_id == round_id, Response.status == s) for s in ResponseStatus
+    }
+    started = status[ResponseStatus.submitted] + status[ResponseStatus.in_progress]
+    assert abs(started - DEMO_MUNICIPALITIES * 2 / 3) <= 1, status
+    assert status[ResponseStatus.submitted] > 0 and status[ResponseStatus.in_progress] > 0, status
+    assert status[ResponseStatus.not_started] == DEMO_MUNICIPALITIES - started, status
+    assert counts["answers"] > 0
+
+    invitations_csv = cli.data_dir / "invitations.csv"
+    links = invitations_csv.read_text(encoding="utf-8")
+    assert links.splitlines()[0] == "kommunenummer,kommune,url"
+    rows = rows_of(links)
+    assert len(rows) == DEMO_MUNICIPALITIES
+    assert len({r["url"] for r in rows}) == DEMO_MUNICIPALITIES, "every municipality has its own link"
+
+    second = ok(cli("demo", "--no-serve"))
+    assert "Demoen er gjenbrukt" in second.stdout, second.stdout
+    assert demo_counts(cli) == counts, "running the demo again must not duplicate anything"
+    assert invitations_csv.read_text(encoding="utf-8") == links, "the same links must keep working"
+
+
+def test_invitations_export_prints_the_demo_links(cli: Cli) -> None:
+    ok(cli("demo", "--no-serve"))
+    written = (cli.data_dir / "invitations.csv").read_text(encoding="utf-8")
+
+    result = ok(cli("invitations", "export", "--round", str(survey_round_id(cli))))
+    assert result.stdout.splitlines() == written.splitlines()
+
+    missing = cli("invitations", "export", "--round", "999999")
+    assert missing.exit_code == 1, missing.output
+    assert "runde 999999 finnes ikke" in missing.stderr, missing.stderr
+
+
+def test_a_demo_invitation_link_opens_the_municipalitys_response(cli: Cli) -> None:
+    ok(cli("demo", "--no-serve"))
+    row = next(
+        r
+        for r in rows_of((cli.data_dir / "invitations.csv").read_text(encoding="utf-8"))
+        if r["kommune"] == "Drammen"
+    )
+
+    with TestClient(create_app(cli.settings), follow_redirects=False) as client:
+        opened = client.get(urlsplit(row["url"]).path)
+        assert opened.status_code == 303, opened.text
+        assert urlsplit(opened.headers["location"]).path == "/svar"
+
+        page = client.get("/svar")
+    assert page.status_code == 200, page.text
+    assert page.template.name == "respondent/start.html"  # type: ignore[attr-defined]
+    assert page.context["draft"].municipality.kommunenummer == row["kommunenummer"]  # type: ignore[attr-defined]
+    lead = BeautifulSoup(page.text, "html.parser").select_one("p.lead")
+    assert lead is not None, page.text[:500]
+    assert lead.get_text().startswith("Drammen kommune"), lead.get_text()
