@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format clean check-python
+.PHONY: run test lint format clean check-python migration
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Innspill trenger Python 3.11 eller nyere (fant " + sys.version.split()[0] + "). Sett PYTHON=python3.11 eller nyere.")'
@@ -39,3 +39,8 @@ format: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# A new Alembic migration from the model changes: make migration MSG="what changed"
+migration: $(VENV)/.installed-test
+	$(BIN)/python -c 'import sys, tempfile; from alembic import command; from survey_app.db import alembic_config, make_engine, upgrade; e = make_engine("sqlite:///" + tempfile.mkdtemp() + "/m.sqlite3"); upgrade(e); command.revision(alembic_config(e), message=sys.argv[1], autogenerate=True)' "$(MSG)"
+	$(BIN)/ruff format survey_app/migrations/versions

@@ -157,7 +157,9 @@ def _write_rows(fh: object, rows: list[dict[str, str]]) -> None:
 
 @register_app.command("load")
 def register_load(
-    file: Annotated[Path, typer.Argument(help="CSV med kolonnene kommunenummer,name,region[,malform].")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV med kolonnene kommunenummer,name,region[,malform][,epost].")
+    ],
     county: Annotated[str | None, typer.Option(help="Fylkeskommunens navn.")] = None,
 ) -> None:
     """Load (or update) the municipality register from a CSV file."""

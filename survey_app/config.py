@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     invitation_days: int = 120
     session_max_age_seconds: int = 8 * 3600
     secure_cookies: bool = False
+    # E-mail is optional: without a host and a sender, the app offers invitation links as CSV instead.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -70,6 +70,15 @@ def permission(action: Action) -> Callable[[StaffUser], StaffUser]:
     return check
 
 
+Viewer = Annotated[StaffUser, Depends(permission(Action.view_results))]
+Exporter = Annotated[StaffUser, Depends(permission(Action.export))]
+Reminder = Annotated[StaffUser, Depends(permission(Action.remind))]
+Reopener = Annotated[StaffUser, Depends(permission(Action.reopen_response))]
+RoundAdmin = Annotated[StaffUser, Depends(permission(Action.manage_rounds))]
+UserAdmin = Annotated[StaffUser, Depends(permission(Action.manage_users))]
+Auditor = Annotated[StaffUser, Depends(permission(Action.view_audit))]
+
+
 def current_draft(request: Request, session: SessionDep) -> Draft:
     """The response of the invitation in this browser session; nothing else is reachable from it."""
     invitation_id = request.session.get(INVITATION_KEY)

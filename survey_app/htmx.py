@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from survey_app.csrf import csrf_token
+
 # Events the server triggers in the browser (HX-Trigger); the names are shared with static/app.js.
 EVENT_SAVED = "innspill:saved"
 
@@ -36,12 +38,19 @@ def render(
     return response
 
 
+FLASH_KEY = "flash"
+
+
+def flash(request: Request, text: str, kind: str = "success") -> None:
+    """A message for the next page (after a redirect), kept in the signed session cookie."""
+    request.session[FLASH_KEY] = {"text": text, "kind": kind}
+
+
 def base_context(request: Request) -> dict[str, Any]:
     """What base.html needs on every page."""
-    from survey_app.csrf import csrf_token
-
     return {
         "csrf_token": csrf_token(request),
         "county_name": request.app.state.settings.county_name,
         "staff_user": getattr(request.state, "staff_user", None),
+        "flash": request.session.pop(FLASH_KEY, None),
     }

@@ -178,6 +178,34 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Svaret er sendt inn og kan ikke endres. Ta kontakt med fylkeskommunen hvis noe må rettes.",
         "Svaret er sendt inn og kan ikkje endrast. Ta kontakt med fylkeskommunen dersom noko må rettast.",
     ),
+    # e-mail
+    "mail_invitation_subject": (
+        "Invitasjon: {round} – {municipality} kommune",
+        "Invitasjon: {round} – {municipality} kommune",
+    ),
+    "mail_invitation_body": (
+        "Hei!\n\n{county} inviterer {municipality} kommune til å svare på «{round}». Svarene er en del av "
+        "kunnskapsgrunnlaget for fylkeskommunens arbeid med integrering og bosetting av flyktninger.\n\n"
+        "Svar her: {link}\n\nLenken gjelder bare {municipality} kommune. Del den gjerne med kolleger som skal "
+        "bidra; alt lagres underveis, og en leder godkjenner og sender inn til slutt.\n\nFristen er {deadline}."
+        "\n\nHilsen\n{county}\n",
+        "Hei!\n\n{county} inviterer {municipality} kommune til å svare på «{round}». Svara er ein del av "
+        "kunnskapsgrunnlaget for arbeidet fylkeskommunen gjer med integrering og busetjing av flyktningar.\n\n"
+        "Svar her: {link}\n\nLenka gjeld berre {municipality} kommune. Del ho gjerne med kollegaer som skal "
+        "bidra; alt blir lagra undervegs, og ein leiar godkjenner og sender inn til slutt.\n\nFristen er "
+        "{deadline}.\n\nHelsing\n{county}\n",
+    ),
+    "mail_reminder_subject": (
+        "Påminnelse: {round} – {municipality} kommune",
+        "Påminning: {round} – {municipality} kommune",
+    ),
+    "mail_reminder_body": (
+        "Hei!\n\nVi har ennå ikke fått svaret fra {municipality} kommune på «{round}». Fristen er {deadline}."
+        "\n\nSvar her: {link}\n\nHar dere begynt, ligger alt dere har lagret, der fortsatt.\n\nHilsen\n"
+        "{county}\n",
+        "Hei!\n\nVi har enno ikkje fått svaret frå {municipality} kommune på «{round}». Fristen er {deadline}."
+        "\n\nSvar her: {link}\n\nHar de byrja, ligg alt de har lagra, der framleis.\n\nHelsing\n{county}\n",
+    ),
     "read_only_closed": (
         "Runden er avsluttet, og svaret kan ikke lenger endres.",
         "Runden er avslutta, og svaret kan ikkje lenger endrast.",

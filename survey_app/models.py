@@ -189,6 +189,33 @@ class Response(SQLModel, table=True):
     signed_by_name: str | None = Field(default=None, max_length=200)
     signed_by_role: str | None = Field(default=None, max_length=200)
     reopened_at: datetime | None = _time()
+    last_reminded_at: datetime | None = _time()
+
+
+class MunicipalityContact(SQLModel, table=True):
+    """Where invitations and reminders go. Personal data: kept only as long as the county needs it."""
+
+    __tablename__ = "municipality_contact"
+    __table_args__ = (sa.UniqueConstraint("municipality_id", "email", name="uq_contact_muni_email"),)
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    email: str = Field(max_length=320)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A staff user's key to the read-only JSON API. Only a hash is stored; the token is shown once."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = _time()
+    revoked_at: datetime | None = _time()
 
 
 class Answer(SQLModel, table=True):

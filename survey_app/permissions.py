@@ -8,15 +8,21 @@ from survey_app.models import Role
 
 
 class Action(enum.StrEnum):
-    view_results = "view_results"  # round overview, responses read-only
+    view_results = "view_results"  # rounds, follow-up, results, responses read-only
+    export = "export"  # files and the JSON API: bulk copies of the answers
+    remind = "remind"  # send reminders to municipalities
     reopen_response = "reopen_response"
-    manage_rounds = "manage_rounds"
+    manage_rounds = "manage_rounds"  # create rounds, invitations, revoke and regenerate links
     manage_users = "manage_users"
+    view_audit = "view_audit"
 
 
 GRID: dict[Role, frozenset[Action]] = {
+    # admin: users, rounds, settings, and everything a rådgiver does
     Role.admin: frozenset(Action),
-    Role.radgiver: frozenset({Action.view_results, Action.reopen_response}),
+    # rådgiver: all results, follow-up, coding, exports
+    Role.radgiver: frozenset({Action.view_results, Action.export, Action.remind, Action.reopen_response}),
+    # leser: read only, on screen
     Role.leser: frozenset({Action.view_results}),
 }
 

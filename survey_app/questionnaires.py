@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from survey_app.i18n import t
 
@@ -89,6 +89,13 @@ class ParameterMapping(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     weight: float = Field(default=1.0, gt=0)
     scores: dict[str, float] | None = None
+
+    @field_validator("scores", mode="before")
+    @classmethod
+    def _point_keys_as_text(cls, value: object) -> object:
+        # A scale's points are written as numbers in YAML (``{1: 0, 5: 100}``); options are text.
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
     range: tuple[float, float] | None = None
     reverse: bool = False
 
@@ -104,7 +111,7 @@ class Question(_Strict):
     text: str = Field(min_length=1)
     help: str | None = None
     required: bool = False
-    options: list[Option] | None = None
+    options: list[Option] | None = Field(default=None, min_length=2)
     other: bool = False
     scale: str | Scale | None = None
     items: list[Item] | None = None
@@ -283,7 +290,7 @@ _PYDANTIC_HINTS = {
     "string_pattern_mismatch": (
         "«{input}» er ikke en gyldig id: bruk små bokstaver a–z, tall og _ (og begynn med en bokstav)"
     ),
-    "too_short": "«{field}» kan ikke være tom",
+    "too_short": "«{field}» trenger minst {min_length}",
 }
 
 
@@ -294,7 +301,9 @@ def _message(err: Any) -> str:
     if kind == "literal_error" and field == "type":
         return f"ukjent spørsmålstype «{err['input']}»; bruk en av: {', '.join(QUESTION_TYPES)}"
     if kind in _PYDANTIC_HINTS:
-        return _PYDANTIC_HINTS[kind].format(field=field, input=err.get("input"))
+        return _PYDANTIC_HINTS[kind].format(
+            field=field, input=err.get("input"), min_length=(err.get("ctx") or {}).get("min_length", 1)
+        )
     msg = str(err["msg"])
     msg = msg.removeprefix("Value error, ")
     where = f"«{field}»: " if field and not isinstance(loc[-1], int) else ""
@@ -445,7 +454,14 @@ def parse(text: str, filename: str = "<tekst>") -> QuestionnaireDef:
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         raise QuestionnaireError(
-            [Problem(filename, line, f"YAML-feil: tegnet {exc.character!r} er ikke tillatt; fjern det")]
+            [
+                Problem(
+                    filename,
+                    line,
+                    f"YAML-feil: tegnet U+{int(exc.character):04X} (et usynlig kontrolltegn) "
+                    "er ikke tillatt; slett det",
+                )
+            ]
         ) from None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         raise QuestionnaireError(

@@ -12,7 +12,7 @@ import io
 import os
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +24,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner, Result
 
-import survey_app.cli
 from survey_app.cli import app
 from survey_app.config import Settings
 from survey_app.db import make_engine
@@ -57,7 +56,6 @@ class Cli:
     data_dir: Path
     database_url: str | None  # None: SQLite in data_dir
     engine: sa.Engine
-    cli_engines: list[sa.Engine] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
@@ -66,13 +64,7 @@ class Cli:
     def __call__(self, *args: str, input: str | None = None) -> Result:
         # A DATABASE_URL in the developer's shell must not send the SQLite run elsewhere.
         env = {"DATABASE_URL": self.database_url, "SURVEY_APP_DATABASE_URL": None}
-        try:
-            return runner.invoke(app, ["--data-dir", str(self.data_dir), *args], input=input, env=env)
-        finally:
-            # A real command ends its process, which closes the connections; in-process we close them,
-            # or psycopg's ResourceWarning (an error under our warning filter) fails a later test.
-            while self.cli_engines:
-                self.cli_engines.pop().dispose()
+        return runner.invoke(app, ["--data-dir", str(self.data_dir), *args], input=input, env=env)
 
     def count(self, model: Any, *where: Any) -> int:
         with Session(self.engine) as session:
@@ -80,24 +72,15 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+def cli(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cli]:
     if os.environ.get("SURVEY_APP_TEST_DATABASE_URL"):
         # The shared PostgreSQL database; requesting `engine` makes conftest empty it after the test.
         shared: sa.Engine = request.getfixturevalue("engine")
-        runs = Cli(tmp_path, request.getfixturevalue("database_url"), shared)
-    else:
-        runs = Cli(tmp_path, None, make_engine(Settings(data_dir=tmp_path, database_url=None).sqlalchemy_url))
-
-    def make_cli_engine(url: str, **kwargs: Any) -> sa.Engine:
-        engine = make_engine(url, **kwargs)
-        runs.cli_engines.append(engine)
-        return engine
-
-    # The command makes an engine per run and leaves it open (see Cli.__call__).
-    monkeypatch.setattr(survey_app.cli, "make_engine", make_cli_engine)
-    yield runs
-    if runs.database_url is None:
-        runs.engine.dispose()
+        yield Cli(tmp_path, request.getfixturevalue("database_url"), shared)
+        return
+    engine = make_engine(Settings(data_dir=tmp_path, database_url=None).sqlalchemy_url)
+    yield Cli(tmp_path, None, engine)
+    engine.dispose()
 
 
 def ok(result: Result) -> Result:

@@ -66,6 +66,27 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
         "/svar/kvittering",
         [NO_INVITATION, 303, NO_INVITATION, NO_INVITATION, NO_INVITATION],
     ),
+    "round_new": ("GET", "/ansatt/runder/ny", [LOGIN, LOGIN, 403, 403, 200]),
+    "round_create": ("POST", "/ansatt/runder/ny", [LOGIN, LOGIN, 403, 403, 422]),
+    "round_invitations": ("GET", "/ansatt/runder/{round}/invitasjoner", [LOGIN, LOGIN, 403, 403, 200]),
+    "round_invitations_csv": (
+        "GET",
+        "/ansatt/runder/{round}/invitasjoner.csv",
+        [LOGIN, LOGIN, 403, 403, 200],
+    ),
+    "invitation_regenerate": (
+        "POST",
+        "/ansatt/runder/{round}/invitasjoner/{invitation}/ny-lenke",
+        [LOGIN, LOGIN, 403, 403, 303],
+    ),
+    "invitation_revoke": (
+        "POST",
+        "/ansatt/runder/{round}/invitasjoner/{invitation}/trekk-tilbake",
+        [LOGIN, LOGIN, 403, 403, 303],
+    ),
+    "invitations_send": ("POST", "/ansatt/runder/{round}/invitasjoner/send", [LOGIN, LOGIN, 403, 403, 409]),
+    "round_remind": ("POST", "/ansatt/runder/{round}/paminnelser", [LOGIN, LOGIN, 403, 303, 303]),
+    "round_status": ("POST", "/ansatt/runder/{round}/status", [LOGIN, LOGIN, 403, 403, 303]),
     # Last: it needs a submitted response, which makes the respondent routes above read-only.
     "staff_reopen": ("POST", "/ansatt/svar/{response}/gjenapne", [LOGIN, LOGIN, 403, 303, 303]),
 }
@@ -104,7 +125,8 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
     world = make_world(session, settings)
     response = world.response(session, "3005")
     client, token = _as(who, app, session, world)
-    ids = {"round": world.round.id, "response": response.id}
+    other = world.link("3049")  # the link the grid revokes and renews: not the one the municipality uses
+    ids = {"round": world.round.id, "response": response.id, "invitation": int(other[3:].split("-")[0])}
     with client:
         for name, (method, template, expected) in GRID_ROUTES.items():
             if name == "staff_reopen":  # only a submitted response can be reopened
@@ -112,7 +134,7 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
                 session.add(response)
                 session.commit()
             path = template.format(**ids)
-            data = {"csrf_token": token, "v:politikk": "0", "politikk": "ja"}
+            data = {"csrf_token": token, "v:politikk": "0", "politikk": "ja", "status": "open"}
             r = client.get(path) if method == "GET" else client.post(path, data=data)
             assert r.status_code == expected[WHO.index(who)], (
                 f"{who} {method} {path}: {r.status_code} {r.text[:300]}"

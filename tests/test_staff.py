@@ -13,6 +13,19 @@ from tests.conftest import csrf_of
 from tests.factories import PASSWORD, make_staff, make_world
 
 
+def table_rows(html: str, selector: str) -> dict[str, dict[str, str]]:
+    """A table as {row header: {column header: cell text}}, read the way a screen reader would."""
+    table = BeautifulSoup(html, "html.parser").select_one(selector)
+    assert table is not None, selector
+    headers = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+    rows = {}
+    for tr in table.select("tbody tr"):
+        cells = tr.find_all(["th", "td"])
+        row = dict(zip(headers, (c.get_text(" ", strip=True) for c in cells), strict=True))
+        rows[tr.find("th").get_text(" ", strip=True)] = row
+    return rows
+
+
 def login(client: TestClient, email: str, password: str = PASSWORD, next_: str = ""):
     token = csrf_of(client, "/ansatt/logg-inn")
     return client.post(
@@ -58,12 +71,10 @@ def test_round_overview_shows_each_municipality_and_status(
     assert rounds_page.status_code == 200 and "Testrunden 2026" in rounds_page.text
     r = client.get(f"/ansatt/runder/{world.round.id}")
     assert r.status_code == 200
-    rows = {
-        tr.find("th").get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-        for tr in BeautifulSoup(r.text, "html.parser").select("tbody tr")
-    }
-    assert rows["Ål"][0] == "3043" and rows["Ål"][1] == "Hallingdal" and rows["Ål"][2] == "Påbegynt"
-    assert rows["Drammen"][2] == "Ikke startet"
+    rows = table_rows(r.text, "#oppfolging table")
+    assert rows["Ål"]["Nr."] == "3043" and rows["Ål"]["Region"] == "Hallingdal"
+    assert rows["Ål"]["Status"] == "Påbegynt" and rows["Ål"]["Besvart"].startswith("1 av ")
+    assert rows["Drammen"]["Status"] == "Ikke startet"
     response = world.response(session, "3043")
     page = client.get(f"/ansatt/svar/{response.id}")
     assert page.status_code == 200 and "Ja" in page.text and "Påbegynt" in page.text

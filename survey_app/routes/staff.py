@@ -5,21 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import col, select
 
 from survey_app import audit, htmx
-from survey_app.deps import STAFF_KEY, OptionalStaffDep, SessionDep, permission
-from survey_app.models import Municipality, Round, StaffUser
+from survey_app.deps import STAFF_KEY, OptionalStaffDep, Reopener, SessionDep, Viewer
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import ROLE_LABELS, Action, can
-from survey_app.services import register, responses, rounds, users
+from survey_app.services import responses, rounds, users
 
 router = APIRouter()
 
-Viewer = Annotated[StaffUser, Depends(permission(Action.view_results))]
-Reopener = Annotated[StaffUser, Depends(permission(Action.reopen_response))]
 
 STATUS_LABELS = {
     "not_started": "Ikke startet",
@@ -27,6 +23,7 @@ STATUS_LABELS = {
     "submitted": "Sendt inn",
     "reopened": "Gjenåpnet",
 }
+ROUND_STATUS_LABELS = {"draft": "Ikke åpnet", "open": "Åpen", "closed": "Avsluttet"}
 
 
 @router.get("/", name="home")
@@ -86,30 +83,14 @@ def rounds_page(request: Request, session: SessionDep, user: Viewer) -> Response
     listed = [
         (r, rounds.status_counts(session, r.id)) for r in rounds.list_rounds(session) if r.id is not None
     ]
-    return htmx.render(request, "staff/rounds.html", {"rounds": listed, "role_label": ROLE_LABELS[user.role]})
-
-
-@router.get("/ansatt/runder/{round_id}", name="staff_round")
-def round_page(round_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        raise HTTPException(404, "Runden finnes ikke.")
-    rows = session.exec(
-        select(SurveyResponse, Municipality)
-        .join(Municipality, Municipality.id == SurveyResponse.municipality_id)  # type: ignore[arg-type]
-        .where(SurveyResponse.round_id == round_id)
-        .order_by(col(Municipality.kommunenummer))
-    ).all()
-    regions = register.region_names(session, [m.id for _, m in rows if m.id is not None])
     return htmx.render(
         request,
-        "staff/round.html",
+        "staff/rounds.html",
         {
-            "round": round_,
-            "rows": rows,
-            "regions": regions,
-            "counts": rounds.status_counts(session, round_id),
-            "status_labels": STATUS_LABELS,
+            "rounds": listed,
+            "role_label": ROLE_LABELS[user.role],
+            "round_status_labels": ROUND_STATUS_LABELS,
+            "can_manage": can(user.role, Action.manage_rounds),
         },
     )
 

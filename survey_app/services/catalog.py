@@ -75,3 +75,7 @@ def latest_version(session: Session, slug: str) -> QuestionnaireVersion | None:
         .where(Questionnaire.slug == slug)
         .order_by(col(QuestionnaireVersion.version_no).desc())
     ).first()
+
+
+def questionnaire_slugs(session: Session) -> list[str]:
+    return list(session.exec(select(Questionnaire.slug).order_by(Questionnaire.slug)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -121,14 +121,16 @@ def _ensure_round(
         return existing, False
     version = catalog.latest_version(session, slug)
     assert version is not None, f"questionnaire {slug} is not imported"
+    # Dates around the day the demo is made, so its links keep working whenever it is run.
+    today = date.today()
     rnd = rounds.create_round(
         session,
         county_id=county_id,
         version=version,
         year=2026,
         title=title,
-        opens_on=date(2026, 11, 1),
-        closes_on=date(2027, 1, 31),
+        opens_on=today - timedelta(days=28),
+        closes_on=today + timedelta(days=60),
         municipalities=municipalities,
         secret_key=settings.resolved_secret_key(),
         invitation_days=settings.invitation_days,

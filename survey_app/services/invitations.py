@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from survey_app import audit
+from survey_app.config import Settings
 from survey_app.db import begin_write
-from survey_app.models import Invitation, Municipality, Round, RoundStatus, utcnow
+from survey_app.models import Invitation, Municipality, MunicipalityContact, Round, RoundStatus, utcnow
 from survey_app.security import invitation_token, new_salt, token_hash
+from survey_app.services import mail
 
 
 class LinkProblem(enum.StrEnum):
@@ -104,3 +106,59 @@ def revoke(session: Session, *, invitation: Invitation, actor: str) -> Invitatio
     )
     session.commit()
     return invitation
+
+
+def record_export(session: Session, *, round_id: int, rows: int, actor: str) -> None:
+    """Note in the audit log that someone took a copy of the round's links."""
+    begin_write(session)
+    audit.record(
+        session,
+        actor=actor,
+        action="invitations.export",
+        object_type="round",
+        object_id=round_id,
+        details={"rows": rows},
+    )
+    session.commit()
+
+
+@dataclass(frozen=True)
+class Sent:
+    sent: int
+    without_address: list[str]
+
+
+def send_all(session: Session, *, round_: Round, settings: Settings, actor: str) -> Sent:
+    """E-mail each invited municipality its link, in its målform, to its contact addresses."""
+    rows = session.exec(
+        select(Invitation, Municipality)
+        .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
+        .where(Invitation.round_id == round_.id, col(Invitation.revoked_at).is_(None))
+        .order_by(Municipality.kommunenummer)
+    ).all()
+    addresses: dict[int, list[str]] = {}
+    for contact in session.exec(select(MunicipalityContact)):
+        addresses.setdefault(contact.municipality_id, []).append(contact.email)
+    messages, missing = [], []
+    secret = settings.resolved_secret_key()
+    for invitation, municipality in rows:
+        to = addresses.get(municipality.id or 0, [])
+        if not to:
+            missing.append(municipality.name)
+            continue
+        url = link(invitation, secret_key=secret, base_url=settings.base_url)
+        messages.append(
+            mail.invitation(settings=settings, to=to, municipality=municipality, round_=round_, link=url)
+        )
+    mail.send(settings, messages)  # before the write lock: SMTP may be slow
+    begin_write(session)
+    audit.record(
+        session,
+        actor=actor,
+        action="invitations.send",
+        object_type="round",
+        object_id=round_.id,
+        details={"sent": len(messages), "without_address": missing},
+    )
+    session.commit()
+    return Sent(len(messages), missing)

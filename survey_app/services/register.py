@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 
 from survey_app import audit
 from survey_app.db import begin_write
-from survey_app.models import County, Municipality, MunicipalityRegion, Region
+from survey_app.models import County, Municipality, MunicipalityContact, MunicipalityRegion, Region
 
-REQUIRED_COLUMNS = ("kommunenummer", "name", "region")
+REQUIRED_COLUMNS = ("kommunenummer", "name", "region")  # optional: malform (nb/nn), epost
 SHIPPED_REGISTER = Path(__file__).resolve().parent.parent / "data" / "viken_2020_2023.csv"
 # Municipalities of the shipped register that had adopted nynorsk (målvedtak). A county's own register
 # states this in an optional ``malform`` column (nb/nn).
@@ -31,6 +31,8 @@ class RegisterRow:
     name: str
     regions: tuple[str, ...]
     malform: str
+    # None: the file has no ``epost`` column, so contacts are left as they are.
+    emails: tuple[str, ...] | None = None
 
 
 def parse_register(text: str, *, source: str = "registeret") -> list[RegisterRow]:
@@ -65,7 +67,13 @@ def parse_register(text: str, *, source: str = "registeret") -> list[RegisterRow
             raise RegisterError(
                 f"{source}:{lineno}: målform «{malform}» må være nb (bokmål) eller nn (nynorsk)"
             )
-        rows.append(RegisterRow(number, name, regions, malform))
+        emails = None
+        if "epost" in (reader.fieldnames or []):
+            emails = tuple(e for e in re.split(r"[\s;,]+", raw.get("epost") or "") if e)
+            for email in emails:
+                if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                    raise RegisterError(f"{source}:{lineno}: «{email}» ser ikke ut som en e-postadresse")
+        rows.append(RegisterRow(number, name, regions, malform, emails))
     if not rows:
         raise RegisterError(f"{source}: registeret har ingen kommuner")
     return rows
@@ -98,6 +106,8 @@ def load_register(session: Session, *, rows: list[RegisterRow], county_name: str
             session.flush()
         else:
             muni.name, muni.malform, muni.county_id = row.name, row.malform, county.id
+        if row.emails is not None:
+            _replace_contacts(session, muni, row.emails)
         links = session.exec(
             select(MunicipalityRegion).where(MunicipalityRegion.municipality_id == muni.id)
         ).all()
@@ -121,6 +131,21 @@ def load_register(session: Session, *, rows: list[RegisterRow], county_name: str
     )
     session.commit()
     return county
+
+
+def _replace_contacts(session: Session, municipality: Municipality, emails: tuple[str, ...]) -> None:
+    wanted = list(dict.fromkeys(e.lower() for e in emails))
+    existing = session.exec(
+        select(MunicipalityContact).where(MunicipalityContact.municipality_id == municipality.id)
+    ).all()
+    if sorted(c.email for c in existing) == sorted(wanted):
+        return
+    for contact in existing:
+        session.delete(contact)
+    session.flush()
+    assert municipality.id is not None
+    for email in wanted:
+        session.add(MunicipalityContact(municipality_id=municipality.id, email=email))
 
 
 def region_names(session: Session, municipality_ids: list[int]) -> dict[int, list[str]]:

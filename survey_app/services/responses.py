@@ -151,9 +151,15 @@ class Progress:
 
 
 def progress(draft: Draft, section: Section | None = None) -> Progress:
-    values = draft.values()
-    shown = visible_ids(draft.definition, values)
-    questions = [q for q in (section.questions if section else draft.definition.questions()) if q.id in shown]
+    return progress_of(draft.definition, draft.values(), section)
+
+
+def progress_of(
+    definition: QuestionnaireDef, values: dict[str, Value], section: Section | None = None
+) -> Progress:
+    """Answered and required counts over the shown questions (of one section, or all)."""
+    shown = visible_ids(definition, values)
+    questions = [q for q in (section.questions if section else definition.questions()) if q.id in shown]
     answered = [q for q in questions if is_answered(q, values)]
     required = [q for q in questions if q.required]
     return Progress(len(answered), len(questions), sum(1 for q in required if q in answered), len(required))

@@ -113,3 +113,21 @@ def status_counts(session: Session, round_id: int) -> StatusCount:
 
 def list_rounds(session: Session) -> list[Round]:
     return list(session.exec(select(Round).order_by(col(Round.year).desc(), col(Round.id).desc())))
+
+
+def set_status(session: Session, *, round_: Round, status: RoundStatus, actor: str) -> Round:
+    """Open or close a round. A closed round keeps its answers, read-only for the municipalities."""
+    begin_write(session)
+    session.refresh(round_)
+    before = round_.status
+    round_.status = status
+    audit.record(
+        session,
+        actor=actor,
+        action="round.status",
+        object_type="round",
+        object_id=round_.id,
+        details={"from": before.value, "to": status.value},
+    )
+    session.commit()
+    return round_

@@ -1,0 +1,382 @@
+"""Running a round: create it, invite the municipalities, follow up, remind."""
+
+from __future__ import annotations
+
+import csv
+import io
+import smtplib
+from dataclasses import dataclass, field
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from survey_app import audit, htmx
+from survey_app.deps import Reminder, RoundAdmin, SessionDep, SettingsDep, Viewer
+from survey_app.models import Invitation, Municipality, MunicipalityRegion, Region, Round, RoundStatus
+from survey_app.permissions import Action, can
+from survey_app.routes.staff import ROUND_STATUS_LABELS, STATUS_LABELS
+from survey_app.services import catalog, followup, invitations, mail, rounds
+from survey_app.services.catalog import definition_of
+
+router = APIRouter()
+
+
+def _round_or_404(session: Session, round_id: int) -> Round:
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise HTTPException(404, "Runden finnes ikke.")
+    return round_
+
+
+# --- create -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundForm:
+    """What the adviser typed on the new-round page, kept as typed so nothing is lost on an error."""
+
+    questionnaire: str = ""
+    year: str = ""
+    title: str = ""
+    opens_on: str = ""
+    closes_on: str = ""
+    who: str = "alle"
+    regions: list[str] = field(default_factory=list)
+    municipalities: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _choices(session: Session) -> dict[str, object]:
+    versions = [
+        v for slug in catalog.questionnaire_slugs(session) if (v := catalog.latest_version(session, slug))
+    ]
+    return {
+        "questionnaires": [(str(v.id), definition_of(v).title, v.version_no) for v in versions],
+        "all_regions": list(session.exec(select(Region).order_by(Region.name))),
+        "all_municipalities": list(session.exec(select(Municipality).order_by(Municipality.kommunenummer))),
+    }
+
+
+@router.get("/ansatt/runder/ny", name="round_new")
+def round_new(request: Request, session: SessionDep, user: RoundAdmin) -> Response:
+    today = date.today()
+    form = RoundForm(year=str(today.year), opens_on=today.isoformat())
+    return htmx.render(request, "staff/round_new.html", {"form": form, **_choices(session)})
+
+
+def _parse(form: RoundForm) -> tuple[int, date, date]:
+    """Year and dates, or errors recorded on the form."""
+    year, opens, closes = 0, date.min, date.min
+    try:
+        year = int(form.year)
+        if not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        form.errors["year"] = "Skriv årstallet med fire sifre, for eksempel 2027."
+    for name in ("opens_on", "closes_on"):
+        try:
+            parsed = date.fromisoformat(getattr(form, name))
+        except ValueError:
+            form.errors[name] = "Velg en dato (åååå-mm-dd)."
+            continue
+        if name == "opens_on":
+            opens = parsed
+        else:
+            closes = parsed
+    if "opens_on" not in form.errors and "closes_on" not in form.errors and closes < opens:
+        form.errors["closes_on"] = "Fristen kan ikke være før runden åpner."
+    if not form.title.strip():
+        form.errors["title"] = "Gi runden et navn, for eksempel «Kommuneundersøkelsen 2027»."
+    elif len(form.title) > 300:
+        form.errors["title"] = "Navnet kan ha høyst 300 tegn."
+    return year, opens, closes
+
+
+def _selected(session: Session, form: RoundForm) -> list[Municipality]:
+    query = select(Municipality).order_by(Municipality.kommunenummer)
+    if form.who == "regioner":
+        ids = [int(r) for r in form.regions if r.isdigit()]
+        query = query.join(
+            MunicipalityRegion, col(MunicipalityRegion.municipality_id) == col(Municipality.id)
+        ).where(col(MunicipalityRegion.region_id).in_(ids))
+    elif form.who == "kommuner":
+        query = query.where(col(Municipality.id).in_([int(m) for m in form.municipalities if m.isdigit()]))
+    # A municipality in two chosen regions comes once.
+    chosen = list({m.id: m for m in session.exec(query)}.values())
+    if not chosen:
+        form.errors["who"] = {
+            "regioner": "Velg minst én region.",
+            "kommuner": "Velg minst én kommune.",
+        }.get(form.who, "Registeret har ingen kommuner ennå. Last inn kommuneregisteret først.")
+    return chosen
+
+
+@router.post("/ansatt/runder/ny", name="round_create")
+async def round_create(
+    request: Request, session: SessionDep, settings: SettingsDep, user: RoundAdmin
+) -> Response:
+    data = await request.form()
+    text = {k: v for k, v in data.items() if isinstance(v, str)}
+    form = RoundForm(
+        questionnaire=text.get("questionnaire", ""),
+        year=text.get("year", "").strip(),
+        title=text.get("title", ""),
+        opens_on=text.get("opens_on", ""),
+        closes_on=text.get("closes_on", ""),
+        who=text.get("who", "alle"),
+        regions=[v for v in data.getlist("regions") if isinstance(v, str)],
+        municipalities=[v for v in data.getlist("municipalities") if isinstance(v, str)],
+    )
+    year, opens, closes = _parse(form)
+    choices = _choices(session)
+    version = next(
+        (
+            v
+            for slug in catalog.questionnaire_slugs(session)
+            if (v := catalog.latest_version(session, slug)) and str(v.id) == form.questionnaire
+        ),
+        None,
+    )
+    if version is None:
+        form.errors["questionnaire"] = "Velg hvilket skjema runden skal bruke."
+    municipalities = _selected(session, form)
+    if form.errors or version is None:
+        return htmx.render(request, "staff/round_new.html", {"form": form, **choices}, status_code=422)
+    county_id = municipalities[0].county_id
+    round_ = rounds.create_round(
+        session,
+        county_id=county_id,
+        version=version,
+        year=year,
+        title=form.title.strip(),
+        opens_on=opens,
+        closes_on=closes,
+        municipalities=municipalities,
+        secret_key=settings.resolved_secret_key(),
+        invitation_days=settings.invitation_days,
+        actor=audit.staff_actor(user),
+    )
+    return RedirectResponse(request.url_for("round_invitations", round_id=round_.id), status_code=303)
+
+
+@router.post("/ansatt/runder/{round_id}/status", name="round_status")
+async def round_status(round_id: int, request: Request, session: SessionDep, user: RoundAdmin) -> Response:
+    round_ = _round_or_404(session, round_id)
+    wanted = (await request.form()).get("status")
+    if wanted not in ("open", "closed"):
+        raise HTTPException(400, "Ukjent status for runden.")
+    rounds.set_status(session, round_=round_, status=RoundStatus(wanted), actor=audit.staff_actor(user))
+    return RedirectResponse(request.url_for("staff_round", round_id=round_id), status_code=303)
+
+
+# --- follow-up ----------------------------------------------------------------------------------------
+
+
+@router.get("/ansatt/runder/{round_id}", name="staff_round")
+def round_dashboard(
+    round_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Viewer,
+    region: str | None = None,
+    status: str | None = None,
+) -> Response:
+    round_ = _round_or_404(session, round_id)
+    region = region or None
+    status = status if status in followup.STATUSES else None
+    board = followup.dashboard(session, round_=round_, region=region, status=status)
+    return htmx.render(
+        request,
+        "staff/round.html",
+        {
+            "board": board,
+            "round": round_,
+            "region": region or "",
+            "status": status or "",
+            "status_labels": STATUS_LABELS,
+            "round_status_labels": ROUND_STATUS_LABELS,
+            "statuses": followup.STATUSES,
+            "mail_configured": mail.configured(settings),
+            "can_remind": can(user.role, Action.remind),
+            "can_manage": can(user.role, Action.manage_rounds),
+        },
+        block="table",
+    )
+
+
+@router.post("/ansatt/runder/{round_id}/paminnelser", name="round_remind")
+async def round_remind(
+    round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: Reminder
+) -> Response:
+    round_ = _round_or_404(session, round_id)
+    form = await request.form()
+    chosen = [int(v) for v in form.getlist("municipality") if isinstance(v, str) and v.isdigit()]
+    everyone = form.get("alle") == "1"
+    if not everyone and not chosen:
+        htmx.flash(
+            request,
+            "Velg minst én kommune i tabellen, eller send til alle som ikke har sendt inn.",
+            "warning",
+        )
+        return RedirectResponse(request.url_for("staff_round", round_id=round_id), status_code=303)
+    try:
+        result = followup.send_reminders(
+            session,
+            round_=round_,
+            settings=settings,
+            actor=audit.staff_actor(user),
+            municipality_ids=None if everyone else chosen,
+        )
+    except (smtplib.SMTPException, OSError):
+        raise HTTPException(
+            502,
+            "E-postserveren svarte ikke som den skulle, så ingen påminnelser ble registrert som sendt. "
+            "Prøv igjen senere, eller last ned lenkene og send dem selv.",
+        ) from None
+    if result.not_configured:
+        htmx.flash(
+            request,
+            "E-post er ikke satt opp for Innspill, så ingen påminnelser ble sendt. Last ned "
+            "invitasjonslenkene som CSV og send dem fra egen e-post.",
+            "warning",
+        )
+    else:
+        htmx.flash(
+            request,
+            _sent_text(result.sent, result.without_address, "påminnelse", "påminnelser"),
+            "warning" if result.without_address else "success",
+        )
+    return RedirectResponse(request.url_for("staff_round", round_id=round_id), status_code=303)
+
+
+def _sent_text(sent: int, without: list[str], one: str, many: str) -> str:
+    text = f"Sendt {sent} {one if sent == 1 else many}."
+    if without:
+        text += f" Ingen e-postadresse er registrert for {', '.join(without)}."
+    return text
+
+
+# --- invitations ----------------------------------------------------------------------------------------
+
+
+@router.get("/ansatt/runder/{round_id}/invitasjoner", name="round_invitations")
+def round_invitations(
+    round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: RoundAdmin
+) -> Response:
+    round_ = _round_or_404(session, round_id)
+    rows = session.exec(
+        select(Invitation, Municipality)
+        .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
+        .where(Invitation.round_id == round_id)
+        .order_by(col(Municipality.kommunenummer))
+    ).all()
+    secret = settings.resolved_secret_key()
+    links = [
+        (
+            inv,
+            muni,
+            None if inv.revoked_at else invitations.link(inv, secret_key=secret, base_url=settings.base_url),
+        )
+        for inv, muni in rows
+    ]
+    return htmx.render(
+        request,
+        "staff/invitations.html",
+        {
+            "round": round_,
+            "links": links,
+            "mail_configured": mail.configured(settings),
+        },
+    )
+
+
+@router.get("/ansatt/runder/{round_id}/invitasjoner.csv", name="round_invitations_csv")
+def round_invitations_csv(
+    round_id: int, session: SessionDep, settings: SettingsDep, user: RoundAdmin
+) -> Response:
+    _round_or_404(session, round_id)
+    rows = invitations.export_rows(
+        session, round_id=round_id, secret_key=settings.resolved_secret_key(), base_url=settings.base_url
+    )
+    invitations.record_export(session, round_id=round_id, rows=len(rows), actor=audit.staff_actor(user))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["kommunenummer", "kommune", "url"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(
+        ("\ufeff" + out.getvalue()).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="invitasjoner-runde-{round_id}.csv"'},
+    )
+
+
+def _invitation_or_404(session: Session, round_id: int, invitation_id: int) -> Invitation:
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.round_id != round_id:
+        raise HTTPException(404, "Invitasjonen finnes ikke.")
+    return invitation
+
+
+@router.post("/ansatt/runder/{round_id}/invitasjoner/{invitation_id}/ny-lenke", name="invitation_regenerate")
+def invitation_regenerate(
+    round_id: int,
+    invitation_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: RoundAdmin,
+) -> Response:
+    invitation = _invitation_or_404(session, round_id, invitation_id)
+    invitations.regenerate(
+        session,
+        invitation=invitation,
+        secret_key=settings.resolved_secret_key(),
+        actor=audit.staff_actor(user),
+    )
+    htmx.flash(
+        request, "Kommunen har fått en ny lenke. Den gamle virker ikke lenger; send den nye til kommunen."
+    )
+    target = request.url_for("round_invitations", round_id=round_id)
+    return RedirectResponse(f"{target}#inv-{invitation_id}", status_code=303)
+
+
+@router.post("/ansatt/runder/{round_id}/invitasjoner/{invitation_id}/trekk-tilbake", name="invitation_revoke")
+def invitation_revoke(
+    round_id: int, invitation_id: int, request: Request, session: SessionDep, user: RoundAdmin
+) -> Response:
+    invitation = _invitation_or_404(session, round_id, invitation_id)
+    invitations.revoke(session, invitation=invitation, actor=audit.staff_actor(user))
+    htmx.flash(
+        request, "Lenken er trukket tilbake og virker ikke lenger. Svarene kommunen har lagret, er beholdt."
+    )
+    target = request.url_for("round_invitations", round_id=round_id)
+    return RedirectResponse(f"{target}#inv-{invitation_id}", status_code=303)
+
+
+@router.post("/ansatt/runder/{round_id}/invitasjoner/send", name="invitations_send")
+def invitations_send(
+    round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: RoundAdmin
+) -> Response:
+    round_ = _round_or_404(session, round_id)
+    if not mail.configured(settings):
+        raise HTTPException(
+            409, "E-post er ikke satt opp for Innspill. Last ned lenkene som CSV og send dem selv."
+        )
+    try:
+        result = invitations.send_all(
+            session, round_=round_, settings=settings, actor=audit.staff_actor(user)
+        )
+    except (smtplib.SMTPException, OSError):
+        raise HTTPException(
+            502,
+            "E-postserveren svarte ikke som den skulle. Prøv igjen senere, eller last ned lenkene som CSV.",
+        ) from None
+    htmx.flash(
+        request,
+        _sent_text(result.sent, result.without_address, "invitasjon", "invitasjoner"),
+        "warning" if result.without_address else "success",
+    )
+    return RedirectResponse(request.url_for("round_invitations", round_id=round_id), status_code=303)

@@ -1,0 +1,199 @@
+"""Following up a round: where each municipality stands, by region, and reminders to those not done."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from survey_app import audit
+from survey_app.config import Settings
+from survey_app.db import begin_write
+from survey_app.forms import Value
+from survey_app.models import (
+    Answer,
+    Invitation,
+    Municipality,
+    MunicipalityContact,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Round,
+    utcnow,
+)
+from survey_app.questionnaires import QuestionnaireDef
+from survey_app.services import invitations, mail
+from survey_app.services.catalog import definition_of
+from survey_app.services.register import region_names
+from survey_app.services.responses import Progress, progress_of
+
+STATUSES = [s.value for s in ResponseStatus]
+NOT_DONE = {ResponseStatus.not_started, ResponseStatus.in_progress, ResponseStatus.reopened}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One municipality in the round's follow-up table."""
+
+    response: Response
+    municipality: Municipality
+    regions: list[str]
+    progress: Progress
+    contacts: int
+
+    @property
+    def region(self) -> str:
+        return self.regions[0] if self.regions else ""
+
+
+@dataclass
+class StatusTally:
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, status: str) -> int:
+        return self.counts[status]
+
+    def share(self, status: str) -> float:
+        return self.counts[status] / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    round: Round
+    definition: QuestionnaireDef
+    lines: list[Line]
+    overall: StatusTally
+    by_region: dict[str, StatusTally]
+
+
+def round_definition(session: Session, round_: Round) -> QuestionnaireDef:
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    assert version is not None
+    return definition_of(version)
+
+
+def dashboard(
+    session: Session, *, round_: Round, region: str | None = None, status: str | None = None
+) -> Dashboard:
+    """Every municipality of the round with its status and progress; tallies overall and by region.
+
+    Three queries whatever the number of municipalities: responses, answers, contacts.
+    """
+    definition = round_definition(session, round_)
+    pairs = session.exec(
+        select(Response, Municipality)
+        .join(Municipality, col(Municipality.id) == col(Response.municipality_id))
+        .where(Response.round_id == round_.id)
+        .order_by(col(Municipality.kommunenummer))
+    ).all()
+    values: dict[int, dict[str, Value]] = defaultdict(dict)
+    answer_rows = session.exec(
+        select(Answer.response_id, Answer.question_id, Answer.value)
+        .join(Response, col(Response.id) == col(Answer.response_id))
+        .where(Response.round_id == round_.id)
+    ).all()
+    for response_id, key, value in answer_rows:
+        values[response_id][key] = value
+    contacts = Counter(session.exec(select(MunicipalityContact.municipality_id)).all())
+    regions = region_names(session, [m.id for _, m in pairs if m.id is not None])
+    overall = StatusTally()
+    by_region: defaultdict[str, StatusTally] = defaultdict(StatusTally)
+    lines = []
+    for response, municipality in pairs:
+        assert response.id is not None and municipality.id is not None
+        line = Line(
+            response,
+            municipality,
+            regions.get(municipality.id, []),
+            progress_of(definition, values[response.id]),
+            contacts[municipality.id],
+        )
+        overall.counts[response.status.value] += 1
+        for name in line.regions or ["Uten region"]:
+            by_region[name].counts[response.status.value] += 1
+        if region and region not in line.regions:
+            continue
+        if status and response.status.value != status:
+            continue
+        lines.append(line)
+    return Dashboard(round_, definition, lines, overall, dict(sorted(by_region.items())))
+
+
+@dataclass(frozen=True)
+class ReminderResult:
+    sent: int
+    without_address: list[str]
+    not_configured: bool
+
+
+def send_reminders(
+    session: Session,
+    *,
+    round_: Round,
+    settings: Settings,
+    actor: str,
+    municipality_ids: list[int] | None = None,
+) -> ReminderResult:
+    """E-mail a reminder with the invitation link to each municipality that has not submitted.
+
+    Without SMTP settings nothing is sent and the result says so; the caller offers the link list instead.
+    """
+    if not mail.configured(settings):
+        return ReminderResult(0, [], True)
+    query = (
+        select(Response, Municipality, Invitation)
+        .join(Municipality, col(Municipality.id) == col(Response.municipality_id))
+        .join(
+            Invitation,
+            (col(Invitation.round_id) == col(Response.round_id))
+            & (col(Invitation.municipality_id) == col(Response.municipality_id)),
+        )
+        .where(
+            Response.round_id == round_.id,
+            col(Response.status).in_(list(NOT_DONE)),
+            col(Invitation.revoked_at).is_(None),
+        )
+    )
+    if municipality_ids is not None:
+        query = query.where(col(Municipality.id).in_(municipality_ids))
+    rows = session.exec(query.order_by(col(Municipality.kommunenummer))).all()
+    addresses: dict[int, list[str]] = defaultdict(list)
+    for contact in session.exec(select(MunicipalityContact)):
+        addresses[contact.municipality_id].append(contact.email)
+    messages, reminded, missing = [], [], []
+    for response, municipality, invitation in rows:
+        assert municipality.id is not None
+        to = addresses.get(municipality.id, [])
+        if not to:
+            missing.append(municipality.name)
+            continue
+        link = invitations.link(
+            invitation, secret_key=settings.resolved_secret_key(), base_url=settings.base_url
+        )
+        messages.append(
+            mail.reminder(settings=settings, to=to, municipality=municipality, round_=round_, link=link)
+        )
+        reminded.append(response)
+    # Send before taking the write lock: an SMTP server may be slow, and the database must not wait for it.
+    mail.send(settings, messages)
+    begin_write(session)
+    now: datetime = utcnow()
+    for response in reminded:
+        session.refresh(response)
+        response.last_reminded_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="reminder.send",
+        object_type="round",
+        object_id=round_.id,
+        details={"sent": len(reminded), "without_address": missing},
+    )
+    session.commit()
+    return ReminderResult(len(reminded), missing, False)

@@ -1,0 +1,283 @@
+"""Running a round: create, invite, follow up, remind — over HTTP, with a real local SMTP server."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email.message import Message
+from email.policy import default as default_policy
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from survey_app.config import Settings
+from survey_app.forms import stamp
+from survey_app.main import create_app
+from survey_app.models import AuditEvent, Invitation, Municipality, Response, Role, Round
+from survey_app.services import register
+from tests.conftest import csrf_of, fresh
+from tests.factories import REGISTER_CSV, make_staff, make_world
+from tests.test_staff import login, table_rows
+
+
+class Inbox:
+    """An SMTP server on a free local port that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        raw = envelope.content  # type: ignore[attr-defined]
+        self.messages.append(email.message_from_bytes(raw, policy=default_policy))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture
+def mail_client(settings: Settings, engine: sa.Engine, inbox: tuple[Inbox, int]) -> Iterator[TestClient]:
+    with_mail = settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": inbox[1],
+            "smtp_security": "none",
+            "smtp_sender": "integrering@fylke.test",
+        }
+    )
+    with TestClient(create_app(with_mail, engine=engine), follow_redirects=False) as client:
+        yield client
+
+
+def admin(client: TestClient, session: Session) -> str:
+    make_staff(session, Role.admin)
+    login(client, "admin@fylke.test")
+    return csrf_of(client, "/ansatt")
+
+
+def add_contacts(session: Session) -> None:
+    csv = REGISTER_CSV.replace("kommunenummer,name,region", "kommunenummer,name,region,epost")
+    csv = csv.replace("Drammensregionen\n3043", "Drammensregionen,post@drammen.kommune.test\n3043")
+    csv = csv.replace("Hallingdal\n", "Hallingdal,post@al.kommune.test; flyktning@al.kommune.test\n")
+    csv = csv.replace("3049,Lier,Drammensregionen\n", "3049,Lier,Drammensregionen,\n")
+    register.load_register(session, rows=register.parse_register(csv), county_name="Testfylket", actor="test")
+
+
+def test_create_round_keeps_what_was_typed_and_then_invites(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = make_world(session, settings)  # register and questionnaire
+    token = admin(client, session)
+    page = client.get("/ansatt/runder/ny")
+    assert page.status_code == 200
+    form = {
+        "csrf_token": token,
+        "title": "Runde 2027",
+        "year": "20x7",
+        "opens_on": "2027-01-10",
+        "closes_on": "2027-01-01",
+        "who": "kommuner",
+        "questionnaire": str(world.round.questionnaire_version_id),
+    }
+    r = client.post("/ansatt/runder/ny", data=form)
+    assert r.status_code == 422
+    soup = BeautifulSoup(r.text, "html.parser")
+    assert soup.find("input", id="title")["value"] == "Runde 2027"
+    summary = soup.find(id="feiloppsummering").get_text(" ")
+    assert (
+        "fire sifre" in summary and "Fristen kan ikke være før" in summary and "minst én kommune" in summary
+    )
+
+    drammen = session.exec(select(Municipality).where(Municipality.kommunenummer == "3005")).one()
+    form.update(year="2027", closes_on="2027-02-01", municipalities=str(drammen.id))
+    r = client.post("/ansatt/runder/ny", data=form)
+    assert r.status_code == 303, r.text
+    fresh(session)
+    created = session.exec(select(Round).where(Round.title == "Runde 2027")).one()
+    assert r.headers["location"].endswith(f"/ansatt/runder/{created.id}/invitasjoner")
+    invitations = session.exec(select(Invitation).where(Invitation.round_id == created.id)).all()
+    assert [i.municipality_id for i in invitations] == [drammen.id]
+    page = client.get(r.headers["location"])
+    link = BeautifulSoup(page.text, "html.parser").select_one(".link-cell code").get_text()
+    assert link.startswith("http://testserver/i/")
+    with TestClient(client.app, follow_redirects=False) as municipality:
+        assert municipality.get(link.removeprefix("http://testserver")).status_code == 303
+
+
+def test_create_round_by_region(client: TestClient, session: Session, settings: Settings) -> None:
+    world = make_world(session, settings)
+    token = admin(client, session)
+    region = session.exec(select(register.Region).where(register.Region.name == "Drammensregionen")).one()
+    form = {
+        "csrf_token": token,
+        "title": "Drammensregionen 2027",
+        "year": "2027",
+        "opens_on": "2027-01-01",
+        "closes_on": "2027-02-01",
+        "who": "regioner",
+        "regions": str(region.id),
+        "questionnaire": str(world.round.questionnaire_version_id),
+    }
+    assert client.post("/ansatt/runder/ny", data=form).status_code == 303
+    fresh(session)
+    created = session.exec(select(Round).where(Round.title == "Drammensregionen 2027")).one()
+    names = session.exec(
+        select(Municipality.name)
+        .join(Response, Response.municipality_id == Municipality.id)
+        .where(Response.round_id == created.id)
+        .order_by(Municipality.name)
+    ).all()
+    assert names == ["Drammen", "Lier"]
+
+
+def test_links_csv_regenerate_and_revoke(client: TestClient, session: Session, settings: Settings) -> None:
+    world = make_world(session, settings)
+    token = admin(client, session)
+    r = client.get(f"/ansatt/runder/{world.round.id}/invitasjoner.csv")
+    assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
+    lines = r.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "kommunenummer,kommune,url" and len(lines) == 4
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "invitations.export")).first()
+
+    old = world.link("3005")
+    invitation_id = int(old[3:].split("-")[0])
+    r = client.post(
+        f"/ansatt/runder/{world.round.id}/invitasjoner/{invitation_id}/ny-lenke", data={"csrf_token": token}
+    )
+    assert r.status_code == 303
+    with TestClient(client.app, follow_redirects=False) as municipality:
+        assert municipality.get(old).status_code == 404  # the old link is gone
+    page = client.get(f"/ansatt/runder/{world.round.id}/invitasjoner")
+    assert "Den gamle virker ikke lenger" in page.text
+    new = next(
+        c.get_text() for c in BeautifulSoup(page.text, "html.parser").select(f"#inv-{invitation_id} code")
+    )
+    with TestClient(client.app, follow_redirects=False) as municipality:
+        assert municipality.get(new.removeprefix("http://testserver")).status_code == 303
+    r = client.post(
+        f"/ansatt/runder/{world.round.id}/invitasjoner/{invitation_id}/trekk-tilbake",
+        data={"csrf_token": token},
+    )
+    with TestClient(client.app, follow_redirects=False) as municipality:
+        assert municipality.get(new.removeprefix("http://testserver")).status_code == 410
+
+
+def test_dashboard_counts_by_status_and_region_and_filters(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = make_world(session, settings)
+    with TestClient(client.app, follow_redirects=False) as municipality:
+        municipality.get(world.link("3049"))
+        csrf = csrf_of(municipality, "/svar")
+        municipality.post(
+            "/svar/sporsmal/politikk",
+            data={"politikk": "nei", "v:politikk": stamp(0, None)},
+            headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+        )
+    make_staff(session, Role.leser)
+    login(client, "leser@fylke.test")
+    page = client.get(f"/ansatt/runder/{world.round.id}")
+    assert page.status_code == 200
+    summary = table_rows(page.text, "table.status-summary")
+    assert summary["Påbegynt"]["Kommuner"] == "1" and summary["Ikke startet"]["Andel"] == "67 %"
+    regions = table_rows(page.text, "table.by-region")
+    # Every region here has fewer than three municipalities, and says so.
+    drammen = regions["Drammensregionen (under 3 kommuner)"]
+    assert (
+        drammen["Påbegynt"] == "1"
+        and drammen["Ikke startet"] == "1"
+        and drammen["Sendt inn (andel)"] == "0 av 2 (0 %)"
+    )
+    assert set(regions) == {"Drammensregionen (under 3 kommuner)", "Hallingdal (under 3 kommuner)"}
+    assert "Send påminnelse" not in page.text  # a leser cannot remind
+
+    r = client.get(
+        f"/ansatt/runder/{world.round.id}?region=Drammensregionen&status=in_progress",
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200 and "<html" not in r.text  # htmx gets the table block only
+    rows = table_rows(r.text, "#oppfolging table")
+    assert list(rows) == ["Lier"]
+
+
+def test_reminders_by_email_in_each_municipalitys_malform(
+    mail_client: TestClient, session: Session, settings: Settings, inbox: tuple[Inbox, int]
+) -> None:
+    world = make_world(session, settings)
+    add_contacts(session)
+    make_staff(session, Role.radgiver)
+    login(mail_client, "radgiver@fylke.test")
+    token = csrf_of(mail_client, "/ansatt")
+    r = mail_client.post(
+        f"/ansatt/runder/{world.round.id}/paminnelser", data={"csrf_token": token, "alle": "1"}
+    )
+    assert r.status_code == 303
+    messages = inbox[0].messages
+    by_to = {m["To"]: m for m in messages}
+    assert set(by_to) == {"post@drammen.kommune.test", "post@al.kommune.test, flyktning@al.kommune.test"}
+    al = by_to["post@al.kommune.test, flyktning@al.kommune.test"]
+    assert (
+        al["Subject"].startswith("Påminning:") and "Vi har enno ikkje fått svaret frå Ål" in al.get_content()
+    )
+    drammen = by_to["post@drammen.kommune.test"].get_content()
+    assert "Vi har ennå ikke fått svaret fra Drammen" in drammen
+    link = next(word for word in drammen.split() if "/i/" in word)
+    with TestClient(mail_client.app, follow_redirects=False) as municipality:
+        assert municipality.get(link.removeprefix("http://testserver")).status_code == 303
+    page = mail_client.get(f"/ansatt/runder/{world.round.id}")
+    assert "Sendt 2 påminnelser. Ingen e-postadresse er registrert for Lier." in page.text
+    fresh(session)
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "reminder.send")).one()
+    assert event.details == {"sent": 2, "without_address": ["Lier"]}
+    assert world.response(session, "3005").last_reminded_at is not None
+
+
+def test_invitations_by_email(mail_client: TestClient, session: Session, settings: Settings, inbox) -> None:
+    world = make_world(session, settings)
+    add_contacts(session)
+    token = admin(mail_client, session)
+    r = mail_client.post(f"/ansatt/runder/{world.round.id}/invitasjoner/send", data={"csrf_token": token})
+    assert r.status_code == 303
+    subjects = sorted(m["Subject"] for m in inbox[0].messages)
+    assert subjects == [
+        "Invitasjon: Testrunden 2026 – Drammen kommune",
+        "Invitasjon: Testrunden 2026 – Ål kommune",
+    ]
+
+
+def test_without_smtp_the_app_says_so_and_offers_the_csv(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = make_world(session, settings)
+    token = admin(client, session)
+    page = client.get(f"/ansatt/runder/{world.round.id}/invitasjoner")
+    assert "E-post er ikke satt opp" in page.text and "Last ned lenkene som CSV" in page.text
+    r = client.post(f"/ansatt/runder/{world.round.id}/paminnelser", data={"csrf_token": token, "alle": "1"})
+    assert r.status_code == 303
+    assert "E-post er ikke satt opp for Innspill" in client.get(f"/ansatt/runder/{world.round.id}").text
+
+
+def test_closing_a_round_makes_answers_read_only(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = make_world(session, settings)
+    token = admin(client, session)
+    r = client.post(f"/ansatt/runder/{world.round.id}/status", data={"csrf_token": token, "status": "closed"})
+    assert r.status_code == 303
+    with TestClient(client.app, follow_redirects=False) as municipality:
+        municipality.get(world.link("3005"))
+        assert "Runden er avsluttet" in municipality.get("/svar/del/del1").text
