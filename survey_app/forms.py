@@ -68,8 +68,12 @@ def parse_key(question: Question, key: str, form: FormData) -> Value:
 def _text(raw: object) -> str | None:
     if not isinstance(raw, str):
         return None
-    text = raw.replace("\r\n", "\n").replace("\x00", "")
+    # Control characters (pasted from word processors) would break XML exports (XLSX, archive PDF).
+    text = _CONTROL.sub("", raw.replace("\r\n", "\n"))
     return text if text.strip() else None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def too_large(value: Value) -> bool:

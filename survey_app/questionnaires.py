@@ -423,6 +423,8 @@ def _check_parameter(
                     f"«scores» gir poeng for «{key}», som ikke er et punkt på skalaen ({', '.join(sorted(points))})"
                 ),
             )
+        for key in sorted(points - set(mapping.scores)):
+            yield (*here, "parameter", "scores"), f"«scores» mangler poeng for skalapunktet {key}"
     if question.type == "integer" and mapping.range is None:
         yield (*here, "parameter"), "tallspørsmål som gir poeng trenger «range: [laveste, høyeste]»"
     for key, value in (mapping.scores or {}).items():

@@ -152,11 +152,11 @@ def region_names(session: Session, municipality_ids: list[int]) -> dict[int, lis
     """Each municipality's regions, primary first."""
     out: dict[int, list[str]] = {m: [] for m in municipality_ids}
     rows = session.exec(
-        select(MunicipalityRegion.municipality_id, Region.name, MunicipalityRegion.is_primary).join(
-            Region, col(Region.id) == col(MunicipalityRegion.region_id)
-        )
+        select(MunicipalityRegion.municipality_id, Region.name)
+        .join(Region, col(Region.id) == col(MunicipalityRegion.region_id))
+        .where(col(MunicipalityRegion.municipality_id).in_(municipality_ids))
+        .order_by(col(MunicipalityRegion.is_primary).desc(), col(Region.name))
     ).all()
-    for muni_id, name, _primary in sorted(rows, key=lambda r: not r[2]):
-        if muni_id in out:
-            out[muni_id].append(name)
+    for muni_id, name in rows:
+        out[muni_id].append(name)
     return out

@@ -1,0 +1,61 @@
+"""Reading the audit log: filtered, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from survey_app.models import AuditEvent
+from survey_app.templating import OSLO
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def actions(session: Session) -> list[str]:
+    return list(session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=OSLO).astimezone(UTC)
+
+
+def search(
+    session: Session,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+) -> AuditPage:
+    """Events matching every given filter; dates are Norwegian calendar days, ``until`` included."""
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor:
+        query = query.where(col(AuditEvent.actor).contains(actor.strip().lower()))
+    if since:
+        query = query.where(AuditEvent.at >= _start_of(since))
+    if until:
+        query = query.where(AuditEvent.at < _start_of(until + timedelta(days=1)))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = max(1, page)
+    events = session.exec(
+        query.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return AuditPage(list(events), total, page)

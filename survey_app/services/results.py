@@ -1,0 +1,347 @@
+"""Reading a round's answers for the staff results pages: rows, scores, distributions, free text, profiles.
+
+Everything here reads; nothing commits. ``load_rows`` does the database work once (one query for the
+responses, one for the regions, one for all the answers of the round) and the other functions are pure
+functions of the rows it returns, so a page can ask several questions of the same rows.
+
+Two rules hold throughout: «Vet ikke» is an honest answer counted apart, never a zero; and an answer to a
+question that is hidden for that municipality (its ``show_if`` no longer holds) is stale and counts nowhere.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from statistics import fmean
+from typing import cast
+
+from sqlmodel import Session, col, select
+
+from survey_app.forms import Value, display_value, keys_of, other_key, validate
+from survey_app.i18n import t
+from survey_app.models import Answer, Municipality, QuestionnaireVersion, Response, ResponseStatus, Round
+from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef
+from survey_app.services.catalog import definition_of
+from survey_app.services.register import region_names
+from survey_app.services.responses import visible_ids
+
+# Below this many answers a distribution is flagged: with one or two municipalities, shares identify them
+# and say little about the county.
+SMALL_N = 3
+
+# A reopened response was submitted once; its answers count as submitted ones until it is sent again.
+_SUBMITTED = (ResponseStatus.submitted, ResponseStatus.reopened)
+_FREE_TEXT_TYPES = ("text", "longtext")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One municipality's response with its answers, as the results pages read it."""
+
+    response: Response
+    municipality: Municipality
+    regions: list[str]  # primary first
+    values: dict[str, Value]  # answer key -> stored value
+    shown: set[str]  # ids of the questions shown for these answers
+
+
+def round_definition(session: Session, *, round_id: int) -> QuestionnaireDef:
+    """The questionnaire definition a round pinned; ``LookupError`` when the round does not exist."""
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise LookupError(f"Runden {round_id} finnes ikke.")
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    assert version is not None  # a foreign key guarantees it
+    return definition_of(version)
+
+
+def load_rows(
+    session: Session, *, round_id: int, include_in_progress: bool = False, region: str | None = None
+) -> list[Row]:
+    """The round's responses, ordered by kommunenummer.
+
+    By default only submitted ones (a reopened response counts: it was submitted); with
+    ``include_in_progress`` also those being filled in. ``region`` (a region's name; empty or None for
+    all) keeps the municipalities of that region; a municipality in two regions belongs to both.
+    """
+    definition = round_definition(session, round_id=round_id)
+    statuses = [*_SUBMITTED, ResponseStatus.in_progress] if include_in_progress else list(_SUBMITTED)
+    in_round = (col(Response.round_id) == round_id, col(Response.status).in_(statuses))
+    pairs = session.exec(
+        select(Response, Municipality)
+        .join(Municipality, col(Municipality.id) == col(Response.municipality_id))
+        .where(*in_round)
+        .order_by(col(Municipality.kommunenummer))
+    ).all()
+    regions = region_names(session, [m.id for _, m in pairs if m.id is not None])
+    if region:
+        pairs = [(r, m) for r, m in pairs if m.id is not None and region in regions[m.id]]
+    # All answers of the round in one query: one per response would be 357 round trips at national scale.
+    values: dict[int, dict[str, Value]] = {}
+    for response_id, key, value in session.exec(
+        select(Answer.response_id, Answer.question_id, Answer.value)
+        .join(Response, col(Response.id) == col(Answer.response_id))
+        .where(*in_round)
+    ):
+        values.setdefault(response_id, {})[key] = cast(Value, value)
+    rows: list[Row] = []
+    for response, muni in pairs:
+        assert response.id is not None and muni.id is not None
+        answers = values.get(response.id, {})
+        rows.append(Row(response, muni, regions[muni.id], answers, visible_ids(definition, answers)))
+    return rows
+
+
+# --- scores ---------------------------------------------------------------------------------------
+
+
+def score(definition: QuestionnaireDef, question: Question, key: str, value: Value) -> float | None:
+    """The 0–100 score of one answer under the question's ``parameter`` mapping.
+
+    None when the question feeds no parameter, the answer is empty, «vet ikke» or invalid, the key is the
+    «Annet» text, or the mapping gives the answer no score (a likert ``scores`` that leaves a point out).
+    """
+    mapping = question.parameter
+    if mapping is None or value is None or value == DONT_KNOW or _is_other_text(question, key):
+        return None
+    if validate(definition, question, key, value) is not None:
+        return None
+    kind = question.type
+    points: float | None = None
+    if kind in ("likert", "matrix") and isinstance(value, int):
+        if mapping.scores is not None:
+            points = mapping.scores.get(str(value))
+        else:
+            labels = definition.scale_of(question).labels
+            low, high = min(labels), max(labels)
+            points = (value - low) / (high - low) * 100
+    elif kind in ("single", "jadelvisnei") and isinstance(value, str):
+        points = (mapping.scores or {}).get(value)
+    elif kind == "multi" and isinstance(value, list) and value:
+        scores = mapping.scores or {}
+        points = min(100.0, sum(scores.get(v, 0.0) for v in value))
+    elif kind == "integer" and isinstance(value, int) and mapping.range is not None:
+        start, end = mapping.range
+        points = min(100.0, max(0.0, (value - start) / (end - start) * 100))
+    if points is None:
+        return None
+    return 100.0 - points if mapping.reverse else float(points)
+
+
+def _is_other_text(question: Question, key: str) -> bool:
+    # A matrix may have a row called «annet»; only a choice question's «annet» key is free text.
+    return question.type != "matrix" and question.has_other and key == other_key(question)
+
+
+def _usable(definition: QuestionnaireDef, question: Question, key: str, value: Value) -> bool:
+    """An answer that can be counted: present and valid (an unsubmitted response may hold anything)."""
+    return value is not None and value != [] and validate(definition, question, key, value) is None
+
+
+# --- distributions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptionCount:
+    value: str
+    label: str
+    count: int
+    share: float  # of n, 0..1
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How the municipalities answered one answer key.
+
+    ``n`` counts those with a countable answer (for multi: at least one option chosen, so shares can sum
+    over 1); «vet ikke» is counted in ``dont_know``, outside ``n`` and the shares; ``missing`` counts those
+    the question was shown to who left it empty. A municipality the question was hidden from is in none.
+    """
+
+    key: str
+    label: str
+    options: list[OptionCount]
+    dont_know: int
+    n: int
+    missing: int
+    mean: float | None  # mean scale point (likert, matrix) or mean number (integer)
+    small: bool  # n < SMALL_N
+
+
+def question_results(
+    definition: QuestionnaireDef, question: Question, rows: Sequence[Row], lang: str = "nb"
+) -> list[Distribution]:
+    """One distribution per answer key of a question (a matrix: one per row); [] for free text."""
+    if question.type in _FREE_TEXT_TYPES:
+        return []
+    if question.type == "matrix":
+        keyed = [(f"{question.id}.{item.id}", item.text) for item in question.items or []]
+    else:
+        keyed = [(question.id, question.text)]
+    return [_distribution(definition, question, key, label, rows, lang) for key, label in keyed]
+
+
+def _choices(definition: QuestionnaireDef, question: Question, lang: str) -> list[tuple[str, str]]:
+    if question.type in ("likert", "matrix"):
+        return [(str(p), label) for p, label in sorted(definition.scale_of(question).labels.items())]
+    if question.type == "integer":
+        return []
+    return [(v, label) for v, label in question.choice_values(lang) if v != DONT_KNOW]
+
+
+def _distribution(
+    definition: QuestionnaireDef, question: Question, key: str, label: str, rows: Sequence[Row], lang: str
+) -> Distribution:
+    choices = _choices(definition, question, lang)
+    counts = dict.fromkeys((v for v, _ in choices), 0)
+    numbers: list[int] = []
+    n = dont_know = missing = 0
+    for row in rows:
+        if question.id not in row.shown:
+            continue
+        value = row.values.get(key)
+        if not _usable(definition, question, key, value):
+            missing += 1
+        elif value == DONT_KNOW:
+            dont_know += 1
+        else:
+            n += 1
+            for chosen in value if isinstance(value, list) else [value]:
+                if str(chosen) in counts:  # an integer has no options to count
+                    counts[str(chosen)] += 1
+            if isinstance(value, int):
+                numbers.append(value)
+    options = [OptionCount(v, lbl, counts[v], counts[v] / n if n else 0.0) for v, lbl in choices]
+    mean = fmean(numbers) if numbers else None  # only scale points and integers are numbers
+    return Distribution(key, label, options, dont_know, n, missing, mean, n < SMALL_N)
+
+
+# --- free text ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FreeText:
+    question: Question
+    key: str
+    municipality: Municipality
+    regions: list[str]
+    text: str
+
+
+def free_text_keys(question: Question) -> list[str]:
+    """The answer keys of a question that hold free text: the answer itself, or the «Annet» text."""
+    if question.type in _FREE_TEXT_TYPES:
+        return [question.id]
+    return [other_key(question)] if question.type != "matrix" and question.has_other else []
+
+
+def free_texts(
+    definition: QuestionnaireDef,
+    rows: Sequence[Row],
+    *,
+    question_id: str | None = None,
+    query: str | None = None,
+) -> list[FreeText]:
+    """Every non-empty free text of a shown question, by municipality, then in questionnaire order.
+
+    ``question_id`` keeps one question; ``query`` keeps texts containing all its words, ignoring case.
+    """
+    words = _fold(query).split() if query else []
+    found: list[FreeText] = []
+    for row in rows:
+        for question in definition.questions():
+            if question.id not in row.shown or question_id not in (None, question.id):
+                continue
+            for key in free_text_keys(question):
+                text = row.values.get(key)
+                if not isinstance(text, str) or not text.strip():
+                    continue
+                folded = _fold(text)
+                if all(word in folded for word in words):
+                    found.append(FreeText(question, key, row.municipality, row.regions, text))
+    return found
+
+
+def _fold(text: str) -> str:
+    # NFC first: a pasted «å» may be «a» plus a combining ring, which would not match a typed «å».
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+# --- one municipality beside its region and the county --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileLine:
+    question: Question
+    key: str
+    label: str
+    answer: str
+    score: float | None
+    region_mean: float | None  # other municipalities of its primary region
+    region_n: int
+    county_mean: float | None  # all rows, the municipality's own included
+    county_n: int
+
+
+def profile(
+    definition: QuestionnaireDef, rows: Sequence[Row], municipality_id: int, lang: str = "nb"
+) -> list[ProfileLine]:
+    """One municipality's answers, each scored beside the mean score of its region and of the county.
+
+    Every answer key of every question shown to it, free text included (its score is None); an empty
+    «Annet» text is left out, since the choice above it already says «Annet» was not chosen. The region is
+    the municipality's primary region, without the municipality itself; the county is every row passed in.
+    ``LookupError`` when the municipality has no row.
+    """
+    own = next((r for r in rows if r.municipality.id == municipality_id), None)
+    if own is None:
+        raise LookupError(f"Kommunen {municipality_id} har ikke svar blant radene.")
+    primary = own.regions[0] if own.regions else None
+    peers = [r for r in rows if r is not own and primary is not None and primary in r.regions]
+    lines: list[ProfileLine] = []
+    for question in definition.questions():
+        if question.id not in own.shown:
+            continue
+        for key in keys_of(question):
+            value = own.values.get(key)
+            if value is None and _is_other_text(question, key):
+                continue
+            region_mean, region_n = _mean_score(definition, question, key, peers)
+            county_mean, county_n = _mean_score(definition, question, key, rows)
+            lines.append(
+                ProfileLine(
+                    question=question,
+                    key=key,
+                    label=key_label(question, key, lang),
+                    answer=display_value(definition, question, key, value, lang),
+                    score=score(definition, question, key, value),
+                    region_mean=region_mean,
+                    region_n=region_n,
+                    county_mean=county_mean,
+                    county_n=county_n,
+                )
+            )
+    return lines
+
+
+def key_label(question: Question, key: str, lang: str = "nb") -> str:
+    """What an answer key is called: the row text of a matrix row, «Annet» for the «Annet» text."""
+    if question.type == "matrix":
+        return next((i.text for i in question.items or [] if key == f"{question.id}.{i.id}"), key)
+    if _is_other_text(question, key):
+        return t("other", lang)
+    return question.text
+
+
+def _mean_score(
+    definition: QuestionnaireDef, question: Question, key: str, rows: Iterable[Row]
+) -> tuple[float | None, int]:
+    if question.parameter is None:
+        return None, 0
+    scores = [
+        s
+        for r in rows
+        if question.id in r.shown and (s := score(definition, question, key, r.values.get(key))) is not None
+    ]
+    return (fmean(scores) if scores else None), len(scores)
