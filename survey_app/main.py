@@ -16,7 +16,7 @@ from survey_app.config import Settings, get_settings
 from survey_app.csrf import verify_csrf
 from survey_app.db import make_engine, upgrade
 from survey_app.middleware import SecurityHeaders
-from survey_app.routes import health, respondent, rounds, staff
+from survey_app.routes import health, respondent, results, rounds, staff
 from survey_app.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(respondent.router, dependencies=csrf)
     app.include_router(staff.router, dependencies=csrf)
     app.include_router(rounds.router, dependencies=csrf)
+    app.include_router(results.router, dependencies=csrf)
     errors.install(app)
     return app
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from survey_app import audit
+from survey_app.db import begin_write
 from survey_app.models import AuditEvent
 from survey_app.templating import OSLO
 
@@ -59,3 +62,14 @@ def search(
         .limit(PAGE_SIZE)
     ).all()
     return AuditPage(list(events), total, page)
+
+
+def record_read(
+    session: Session, *, actor: str, action: str, object_type: str, object_id: object, details: dict[str, Any]
+) -> None:
+    """Log that someone took data out (an export, an API read): reads change nothing else, so this commits."""
+    begin_write(session)
+    audit.record(
+        session, actor=actor, action=action, object_type=object_type, object_id=object_id, details=details
+    )
+    session.commit()

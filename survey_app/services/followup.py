@@ -17,7 +17,9 @@ from survey_app.models import (
     Invitation,
     Municipality,
     MunicipalityContact,
+    MunicipalityRegion,
     QuestionnaireVersion,
+    Region,
     Response,
     ResponseStatus,
     Round,
@@ -76,6 +78,20 @@ def round_definition(session: Session, round_: Round) -> QuestionnaireDef:
     version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
     assert version is not None
     return definition_of(version)
+
+
+def round_regions(session: Session, round_id: int) -> list[str]:
+    """The regions of the municipalities in a round, for filters."""
+    return list(
+        session.exec(
+            select(Region.name)
+            .join(MunicipalityRegion, col(MunicipalityRegion.region_id) == col(Region.id))
+            .join(Response, col(Response.municipality_id) == col(MunicipalityRegion.municipality_id))
+            .where(Response.round_id == round_id)
+            .distinct()
+            .order_by(Region.name)
+        )
+    )
 
 
 def dashboard(

@@ -1,0 +1,188 @@
+"""Reading a round: results per question, free text, one municipality's profile, exports, print."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
+
+from survey_app import audit, htmx
+from survey_app.deps import Exporter, SessionDep, Viewer
+from survey_app.models import Municipality, Round
+from survey_app.models import Response as SurveyResponse
+from survey_app.permissions import Action, can
+from survey_app.questionnaires import QuestionnaireDef
+from survey_app.routes.staff import STATUS_LABELS
+from survey_app.services import exports, responses, results
+from survey_app.services.audit_log import record_read
+from survey_app.services.followup import round_definition, round_regions
+
+router = APIRouter()
+
+
+def _round_or_404(session: Session, round_id: int) -> tuple[Round, QuestionnaireDef]:
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise HTTPException(404, "Runden finnes ikke.")
+    return round_, round_definition(session, round_)
+
+
+@router.get("/ansatt/runder/{round_id}/resultater", name="round_results")
+def round_results(
+    round_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Viewer,
+    region: str = "",
+    pabegynte: bool = False,
+) -> Response:
+    round_, definition = _round_or_404(session, round_id)
+    rows = results.load_rows(session, round_id=round_id, include_in_progress=pabegynte, region=region or None)
+    sections = [
+        (section, [(q, results.question_results(definition, q, rows)) for q in section.questions])
+        for section in definition.sections
+    ]
+    return htmx.render(
+        request,
+        "staff/results.html",
+        {
+            "round": round_,
+            "definition": definition,
+            "sections": sections,
+            "n_rows": len(rows),
+            "region": region,
+            "pabegynte": pabegynte,
+            "regions": round_regions(session, round_id),
+            "can_export": can(user.role, Action.export),
+            "small_n": results.SMALL_N,
+        },
+        block="results",
+    )
+
+
+@router.get("/ansatt/runder/{round_id}/fritekst", name="round_free_text")
+def round_free_text(
+    round_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Viewer,
+    sporsmal: str = "",
+    sok: Annotated[str, Query(max_length=200)] = "",
+    region: str = "",
+) -> Response:
+    round_, definition = _round_or_404(session, round_id)
+    rows = results.load_rows(session, round_id=round_id, region=region or None)
+    found = results.free_texts(definition, rows, question_id=sporsmal or None, query=sok or None)
+    questions = [q for q in definition.questions() if results.free_text_keys(q)]
+    return htmx.render(
+        request,
+        "staff/free_text.html",
+        {
+            "round": round_,
+            "found": found,
+            "questions": questions,
+            "sporsmal": sporsmal,
+            "sok": sok,
+            "region": region,
+            "regions": round_regions(session, round_id),
+        },
+        block="hits",
+    )
+
+
+@router.get("/ansatt/runder/{round_id}/kommuner/{municipality_id}", name="round_profile")
+def round_profile(
+    round_id: int, municipality_id: int, request: Request, session: SessionDep, user: Viewer
+) -> Response:
+    round_, definition = _round_or_404(session, round_id)
+    municipality = session.get(Municipality, municipality_id)
+    if municipality is None:
+        raise HTTPException(404, "Kommunen finnes ikke.")
+    # Submitted answers are the comparison; the municipality's own answer is shown even if unfinished.
+    rows = results.load_rows(session, round_id=round_id)
+    if not any(r.municipality.id == municipality_id for r in rows):
+        own = [
+            r
+            for r in results.load_rows(session, round_id=round_id, include_in_progress=True)
+            if r.municipality.id == municipality_id
+        ]
+        rows = [*rows, *own]
+    try:
+        lines = results.profile(definition, rows, municipality_id)
+    except LookupError:
+        raise HTTPException(404, "Kommunen har ikke begynt å svare i denne runden.") from None
+    own_row = next(r for r in rows if r.municipality.id == municipality_id)
+    return htmx.render(
+        request,
+        "staff/profile.html",
+        {
+            "round": round_,
+            "definition": definition,
+            "municipality": municipality,
+            "lines": lines,
+            "row": own_row,
+            "status_labels": STATUS_LABELS,
+        },
+    )
+
+
+Format = Literal["csv", "xlsx", "json"]
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+@router.get("/ansatt/runder/{round_id}/eksport.{fmt}", name="round_export")
+def round_export(
+    round_id: int,
+    fmt: Format,
+    session: SessionDep,
+    user: Exporter,
+    skilletegn: Literal["komma", "semikolon"] = "komma",
+    region: str = "",
+    pabegynte: bool = False,
+) -> Response:
+    _, definition = _round_or_404(session, round_id)
+    rows = results.load_rows(session, round_id=round_id, include_in_progress=pabegynte, region=region or None)
+    record_read(
+        session,
+        actor=audit.staff_actor(user),
+        action="export",
+        object_type="round",
+        object_id=round_id,
+        details={"format": fmt, "rows": len(rows), "region": region, "in_progress": pabegynte},
+    )
+    filename = f"innspill-runde-{round_id}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "json":
+        return JSONResponse(exports.to_json(definition, rows), headers=headers)
+    if fmt == "xlsx":
+        return Response(exports.to_xlsx(definition, rows), media_type=MEDIA[fmt], headers=headers)
+    header, body = exports.answer_table(definition, rows)
+    content = exports.to_csv(header, body, delimiter=";" if skilletegn == "semikolon" else ",")
+    return Response(content, media_type=MEDIA[fmt], headers=headers)
+
+
+@router.get("/ansatt/runder/{round_id}/eksport", name="round_export_page")
+def round_export_page(round_id: int, request: Request, session: SessionDep, user: Exporter) -> Response:
+    round_, _ = _round_or_404(session, round_id)
+    return htmx.render(
+        request, "staff/export.html", {"round": round_, "regions": round_regions(session, round_id)}
+    )
+
+
+@router.get("/ansatt/svar/{response_id}/utskrift", name="staff_response_print")
+def response_print(response_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
+    if session.get(SurveyResponse, response_id) is None:
+        raise HTTPException(404, "Svaret finnes ikke.")
+    draft = responses.load_draft(session, response_id=response_id)
+    context: dict[str, Any] = {
+        "draft": draft,
+        "shown": responses.visible_ids(draft.definition, draft.values()),
+        "status_labels": STATUS_LABELS,
+    }
+    return htmx.render(request, "staff/response_print.html", context)

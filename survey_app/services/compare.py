@@ -1,0 +1,289 @@
+"""Comparing two rounds of one questionnaire family: per question over the county, and per municipality.
+
+Everything here reads; nothing commits. Questions are matched through their lineage: a question of the
+newer round continues the older round's question with the same id, or else the one its
+``lineage.replaces`` names. Answer keys are matched within a matched question: a matrix row by its item
+id, the «Annet» text with the «Annet» text.
+
+When a matched question changed its type, its option values or its scale points (``scale_changed``), a
+per-option comparison would set unlike answers side by side; only the 0–100 score, which each version
+defines for itself, is compared then. A question that only got new wording keeps its options and points,
+and its ``renamed`` flag (and lineage note) is what tells the adviser to read the comparison with care.
+
+The rows are the caller's, from ``results.load_rows`` (submitted responses by default), one list per round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from survey_app.forms import Value, display_value, keys_of, selected
+from survey_app.models import Municipality, QuestionnaireVersion, Round
+from survey_app.questionnaires import Question, QuestionnaireDef
+from survey_app.services.catalog import definition_of
+from survey_app.services.results import (
+    Distribution,
+    Row,
+    _mean_score,
+    key_label,
+    question_results,
+    round_definition,
+)
+
+_FREE_TEXT_TYPES = ("text", "longtext")
+
+
+def comparable_rounds(session: Session, *, round_id: int) -> list[Round]:
+    """The county's other rounds whose questionnaire is of the same family as this round's, newest first.
+
+    ``LookupError`` when the round does not exist.
+    """
+    family = round_definition(session, round_id=round_id).family_id
+    round_ = session.get(Round, round_id)
+    assert round_ is not None  # round_definition found it
+    candidates = session.exec(
+        select(Round, QuestionnaireVersion)
+        .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == col(Round.questionnaire_version_id))
+        .where(col(Round.id) != round_id, col(Round.county_id) == round_.county_id)
+        .order_by(col(Round.year).desc(), col(Round.id).desc())
+    ).all()
+    return [r for r, version in candidates if definition_of(version).family_id == family]
+
+
+# --- questions --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionPair:
+    """A question of the newer round and the older round's question it continues (None: new question)."""
+
+    new: Question
+    old: Question | None
+    renamed: bool  # matched through ``lineage.replaces``, not by id
+    scale_changed: bool  # type, option values or scale points differ: only scores compare
+
+
+def match_questions(new_def: QuestionnaireDef, old_def: QuestionnaireDef) -> list[QuestionPair]:
+    """Every question of the newer questionnaire, in its order, with the older question it continues.
+
+    The same id wins over ``lineage.replaces``: a question keeps its lineage entry in later versions, and
+    by then the question it replaced is gone from the older version too. Two new questions may continue
+    one old question (a question split in two).
+    """
+    pairs: list[QuestionPair] = []
+    for question in new_def.questions():
+        if old_def.has_question(question.id):
+            old, renamed = old_def.question(question.id), False
+        elif question.lineage and old_def.has_question(question.lineage.replaces):
+            old, renamed = old_def.question(question.lineage.replaces), True
+        else:
+            pairs.append(QuestionPair(question, None, renamed=False, scale_changed=False))
+            continue
+        changed = _answer_space(new_def, question) != _answer_space(old_def, old)
+        pairs.append(QuestionPair(question, old, renamed=renamed, scale_changed=changed))
+    return pairs
+
+
+def removed(new_def: QuestionnaireDef, old_def: QuestionnaireDef) -> list[Question]:
+    """The older questionnaire's questions, in its order, that no question of the newer one continues."""
+    continued = {p.old.id for p in match_questions(new_def, old_def) if p.old is not None}
+    return [q for q in old_def.questions() if q.id not in continued]
+
+
+def _answer_space(definition: QuestionnaireDef, question: Question) -> tuple[str, frozenset[str]]:
+    """What an answer can be, by code: the type and its option values (with «Annet») or scale points.
+
+    Labels are left out on purpose: a corrected label keeps its answers comparable, and the questionnaire
+    README asks for a new id (so ``renamed``) when the meaning changes. «Vet ikke» is counted apart from
+    the options everywhere, so offering it or not does not change the space either.
+    """
+    if question.type in ("likert", "matrix"):
+        return question.type, frozenset(str(p) for p in definition.scale_of(question).labels)
+    return question.type, frozenset(v for v, _ in question.choice_values())
+
+
+def _key_pairs(new: Question, old: Question) -> list[tuple[str, str]]:
+    """The answer keys of ``new`` with the key of ``old`` each continues; keys without one left out."""
+    if (new.type == "matrix") != (old.type == "matrix"):
+        # A matrix row and a whole answer are different things; no key of one continues the other.
+        return []
+    old_keys = set(keys_of(old))
+    pairs: list[tuple[str, str]] = []
+    for key in keys_of(new):
+        # ``<id>``, ``<id>.<item>`` or ``<id>.annet``: the same suffix on the old id.
+        candidate = old.id + key.removeprefix(new.id)
+        if candidate in old_keys:
+            pairs.append((key, candidate))
+    return pairs
+
+
+# --- per question over the county -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    """One answer key of a question in both rounds: distributions, mean and mean 0–100 score.
+
+    ``old`` is None when the older round has no such key (a new question or matrix row).
+    ``mean_change`` compares mean scale points or numbers, so it is None when the scale changed; the
+    scores (None where the question scores nothing) compare even then.
+    """
+
+    key: str
+    label: str
+    new: Distribution
+    old: Distribution | None
+    mean_change: float | None
+    score_new: float | None
+    score_old: float | None
+    score_change: float | None
+
+
+def compare_questions(
+    new_def: QuestionnaireDef,
+    new_rows: Sequence[Row],
+    old_def: QuestionnaireDef,
+    old_rows: Sequence[Row],
+    lang: str = "nb",
+) -> list[tuple[QuestionPair, list[KeyChange]]]:
+    """Each countable question of the newer round, in order, with its answer keys compared to the older round.
+
+    Free-text questions are left out; a matrix has one ``KeyChange`` per row of the newer version (a row
+    only the older version had is not listed). Scores are means over the municipalities with a scored
+    answer, as ``results.profile`` computes them.
+    """
+    compared: list[tuple[QuestionPair, list[KeyChange]]] = []
+    for pair in match_questions(new_def, old_def):
+        if pair.new.type in _FREE_TEXT_TYPES:
+            continue
+        old_dists: dict[str, Distribution] = {}
+        if pair.old is not None:
+            by_key = {d.key: d for d in question_results(old_def, pair.old, old_rows, lang)}
+            old_dists = {
+                new_key: by_key[old_key]
+                for new_key, old_key in _key_pairs(pair.new, pair.old)
+                if old_key in by_key
+            }
+        changes: list[KeyChange] = []
+        for new in question_results(new_def, pair.new, new_rows, lang):
+            old = old_dists.get(new.key)
+            score_new, _ = _mean_score(new_def, pair.new, new.key, new_rows)
+            score_old: float | None = None
+            if old is not None and pair.old is not None:
+                score_old, _ = _mean_score(old_def, pair.old, old.key, old_rows)
+            mean_change = None
+            if old is not None and not pair.scale_changed:
+                mean_change = _difference(new.mean, old.mean)
+            changes.append(
+                KeyChange(
+                    key=new.key,
+                    label=key_label(pair.new, new.key, lang),
+                    new=new,
+                    old=old,
+                    mean_change=mean_change,
+                    score_new=score_new,
+                    score_old=score_old,
+                    score_change=_difference(score_new, score_old),
+                )
+            )
+        compared.append((pair, changes))
+    return compared
+
+
+def _difference(new: float | None, old: float | None) -> float | None:
+    return None if new is None or old is None else new - old
+
+
+# --- per municipality -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """One answer key a municipality answered differently in the two rounds, as a person reads it."""
+
+    question: Question  # the newer round's
+    key: str  # the newer round's key
+    label: str
+    old: str
+    new: str
+
+
+def municipality_changes(
+    new_def: QuestionnaireDef, new_row: Row, old_def: QuestionnaireDef, old_row: Row, lang: str = "nb"
+) -> list[AnswerChange]:
+    """The answers of one municipality that differ between the rounds, in the newer questionnaire's order.
+
+    Only keys both versions have are compared (a new question or row was not asked before, which says
+    nothing about the municipality). Free text counts like any answer. An answer to a question hidden by
+    ``show_if`` is stale and counts as no answer, so «2015» can become «Ikke besvart». Answers compare by
+    code (a multiple choice as a set), or by what they show when the scale changed: 3 of 1–4 is not 3 of 1–5.
+    """
+    changes: list[AnswerChange] = []
+    for pair in match_questions(new_def, old_def):
+        if pair.old is None:
+            continue
+        for new_key, old_key in _key_pairs(pair.new, pair.old):
+            new_value = _current(new_row, pair.new, new_key)
+            old_value = _current(old_row, pair.old, old_key)
+            new_text = display_value(new_def, pair.new, new_key, new_value, lang)
+            old_text = display_value(old_def, pair.old, old_key, old_value, lang)
+            same = new_text == old_text if pair.scale_changed else _same(new_value, old_value)
+            if not same:
+                label = key_label(pair.new, new_key, lang)
+                changes.append(AnswerChange(pair.new, new_key, label, old=old_text, new=new_text))
+    return changes
+
+
+def _current(row: Row, question: Question, key: str) -> Value:
+    return row.values.get(key) if question.id in row.shown else None
+
+
+def _same(new: Value, old: Value) -> bool:
+    if isinstance(new, list) or isinstance(old, list):
+        # A multiple choice: the same options ticked in another order are the same answer.
+        return selected(new) == selected(old)
+    return new == old
+
+
+@dataclass(frozen=True)
+class MunicipalityDiff:
+    """A municipality's changed answers; ``only_in`` names the one round it answered, if only one."""
+
+    municipality: Municipality
+    regions: list[str]  # primary first
+    changes: list[AnswerChange]
+    only_in: Literal["new", "old"] | None
+
+
+def compare_municipalities(
+    new_def: QuestionnaireDef,
+    new_rows: Sequence[Row],
+    old_def: QuestionnaireDef,
+    old_rows: Sequence[Row],
+    lang: str = "nb",
+) -> list[MunicipalityDiff]:
+    """Every municipality with a row in either round, by kommunenummer, with what it answered differently.
+
+    A municipality in both rounds is listed even when nothing changed (``changes`` empty); one in only one
+    round has no changes and ``only_in`` set to "new" or "old".
+    """
+    olds = {r.municipality.id: r for r in old_rows}
+    news = {r.municipality.id: r for r in new_rows}
+    diffs: list[MunicipalityDiff] = []
+    for row in new_rows:
+        old_row = olds.get(row.municipality.id)
+        if old_row is None:
+            diffs.append(MunicipalityDiff(row.municipality, row.regions, [], only_in="new"))
+        else:
+            changes = municipality_changes(new_def, row, old_def, old_row, lang)
+            diffs.append(MunicipalityDiff(row.municipality, row.regions, changes, only_in=None))
+    diffs += [
+        MunicipalityDiff(r.municipality, r.regions, [], only_in="old")
+        for r in old_rows
+        if r.municipality.id not in news
+    ]
+    return sorted(diffs, key=lambda d: d.municipality.kommunenummer)
