@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from jinja2 import TemplateNotFound
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -53,21 +54,33 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     return Response(detail or TITLES.get(status, "Feil"), status_code=status)  # pragma: no cover
 
 
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = (
-            exc.detail if isinstance(exc, HTTPException | StarletteHTTPException) and exc.detail else None
-        )
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail else None
         if detail == TITLES.get(exc.status_code) or detail in ("Not Found", "Method Not Allowed"):
             detail = None
-        response = error_page(request, exc.status_code, detail)
+        response: Response
+        if _is_api(request):  # the API answers in JSON, never with an HTML page
+            response = JSONResponse(
+                {"detail": detail or TITLES.get(exc.status_code, "Feil")}, exc.status_code
+            )
+        else:
+            response = error_page(request, exc.status_code, detail)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "Ugyldig forespørsel.", "errors": jsonable_encoder(exc.errors())}, 400
+            )
         return error_page(
             request, 400, "Noe i forespørselen manglet eller hadde feil form. Gå tilbake og prøv igjen."
         )

@@ -175,6 +175,7 @@ def display_value(
         chosen = value if isinstance(value, list) else [str(value)]
         return ", ".join(labels.get(v, v) for v in chosen)
     if question.type == "integer" and isinstance(value, int):
-        number = f"{value:,}".replace(",", "\u00a0")
+        # Norwegian groups thousands with a space, but a year (2020) is written without one.
+        number = f"{value:,}".replace(",", "\u00a0") if abs(value) >= 10_000 else str(value)
         return f"{number} {question.unit}" if question.unit else number
     return str(value)

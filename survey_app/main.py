@@ -16,7 +16,7 @@ from survey_app.config import Settings, get_settings
 from survey_app.csrf import verify_csrf
 from survey_app.db import make_engine, upgrade
 from survey_app.middleware import SecurityHeaders
-from survey_app.routes import health, respondent, results, rounds, staff
+from survey_app.routes import admin, api, health, respondent, results, rounds, staff
 from survey_app.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -34,7 +34,16 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         if owns_engine:  # an engine handed in (tests) belongs to the caller
             engine.dispose()
 
-    app = FastAPI(title="Innspill", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # Only the JSON API is described in OpenAPI; Swagger UI is off because it loads from a CDN.
+    app = FastAPI(
+        title="Innspill API",
+        description="Read-only JSON API for a county's BI tools. Authenticate with `Authorization: Bearer isp_…`.",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.templates = make_templates(settings.templates_dir)
@@ -50,11 +59,16 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     csrf = [Depends(verify_csrf)]
-    app.include_router(health.router)
-    app.include_router(respondent.router, dependencies=csrf)
-    app.include_router(staff.router, dependencies=csrf)
-    app.include_router(rounds.router, dependencies=csrf)
-    app.include_router(results.router, dependencies=csrf)
+    pages = {"dependencies": csrf, "include_in_schema": False}
+    app.include_router(health.router, include_in_schema=False)
+    app.include_router(respondent.router, **pages)  # type: ignore[arg-type]
+    app.include_router(staff.router, **pages)  # type: ignore[arg-type]
+    app.include_router(rounds.router, **pages)  # type: ignore[arg-type]
+    app.include_router(results.router, **pages)  # type: ignore[arg-type]
+    app.include_router(admin.router, **pages)  # type: ignore[arg-type]
+    app.include_router(api.docs_router, **pages)  # type: ignore[arg-type]
+    # The API is GET-only and authenticated by a header, not a cookie: CSRF does not apply.
+    app.include_router(api.router)
     errors.install(app)
     return app
 

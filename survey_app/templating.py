@@ -11,6 +11,8 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from survey_app.forms import display_value
 from survey_app.i18n import template_t
+from survey_app.models import StaffUser
+from survey_app.permissions import Action, can
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -73,6 +75,11 @@ def domid(key: str) -> str:
     return key.replace(".", "--")
 
 
+def can_do(user: StaffUser | None, action: str) -> bool:
+    """``{% if can(staff_user, "export") %}``: whether the logged-in user's role allows an action."""
+    return user is not None and can(user.role, Action(action))
+
+
 def make_templates(directory: Path) -> Jinja2Blocks:
     templates = Jinja2Blocks(directory=str(directory))
     env = templates.env
@@ -87,4 +94,5 @@ def make_templates(directory: Path) -> Jinja2Blocks:
     env.globals["VENDOR"] = VENDOR
     env.globals["display_value"] = display_value
     env.globals["t"] = template_t
+    env.globals["can"] = can_do
     return templates

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from survey_app.config import Settings
 from survey_app.models import ResponseStatus, Role
 from survey_app.permissions import GRID, Action, can
-from survey_app.services import responses
+from survey_app.services import api_tokens, responses
 from tests.conftest import csrf_of, fresh
 from tests.factories import PASSWORD, World, make_staff, make_world
 
@@ -96,12 +96,33 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
     "staff_response_print": ("GET", "/ansatt/svar/{response}/utskrift", [LOGIN, LOGIN, 200, 200, 200]),
     "round_export_page": ("GET", "/ansatt/runder/{round}/eksport", [LOGIN, LOGIN, 403, 200, 200]),
     "round_export": ("GET", "/ansatt/runder/{round}/eksport.xlsx", [LOGIN, LOGIN, 403, 200, 200]),
+    "audit_log": ("GET", "/ansatt/logg", [LOGIN, LOGIN, 403, 403, 200]),
+    "users_page": ("GET", "/ansatt/brukere", [LOGIN, LOGIN, 403, 403, 200]),
+    "user_create": ("POST", "/ansatt/brukere", [LOGIN, LOGIN, 403, 403, 422]),
+    "user_deactivate": ("POST", "/ansatt/brukere/{other_user}/deaktiver", [LOGIN, LOGIN, 403, 403, 303]),
+    "api_tokens": ("GET", "/ansatt/api-nokler", [LOGIN, LOGIN, 403, 200, 200]),
+    "api_token_create": ("POST", "/ansatt/api-nokler", [LOGIN, LOGIN, 403, 201, 201]),
+    "api_token_revoke": ("POST", "/ansatt/api-nokler/{token}/trekk-tilbake", [LOGIN, LOGIN, 403, 404, 404]),
+    # The API takes a token, not a session: without one, everyone gets 401 (tests/test_api.py has the rest).
+    "api_rounds": ("GET", "/api/v1/runder", [401, 401, 401, 401, 401]),
+    "api_round": ("GET", "/api/v1/runder/{round}", [401, 401, 401, 401, 401]),
+    "api_round_answers": ("GET", "/api/v1/runder/{round}/svar", [401, 401, 401, 401, 401]),
+    "api_round_results": ("GET", "/api/v1/runder/{round}/resultater", [401, 401, 401, 401, 401]),
     "round_status": ("POST", "/ansatt/runder/{round}/status", [LOGIN, LOGIN, 403, 403, 303]),
     # Last: it needs a submitted response, which makes the respondent routes above read-only.
     "staff_reopen": ("POST", "/ansatt/svar/{response}/gjenapne", [LOGIN, LOGIN, 403, 303, 303]),
 }
 # Open to everyone by design.
-PUBLIC = {"home", "healthz", "staff_login", "staff_login_post", "staff_logout", "invitation_open", "static"}
+PUBLIC = {
+    "home",
+    "healthz",
+    "staff_login",
+    "staff_login_post",
+    "staff_logout",
+    "invitation_open",
+    "static",
+    "api_docs",
+}
 
 
 def route_names(routes: list[Any]) -> Iterator[str]:
@@ -147,11 +168,16 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
     other = world.link("3049")  # the link the grid revokes and renews: not the one the municipality uses
     draft = responses.load_draft(session, response_id=response.id)
     responses.save(session, draft=draft, changes={"kommentar": ("Et svar", 0)}, editor="test")
+    # Someone else's user and token: deactivating the first is allowed, revoking the second is not (404).
+    colleague = make_staff(session, Role.leser, "kollega@fylke.test")
+    api_token, _ = api_tokens.create(session, user=colleague, name="Kollegas nøkkel")
     ids = {
         "round": world.round.id,
         "response": response.id,
         "invitation": int(other[3:].split("-")[0]),
         "municipality": response.municipality_id,
+        "other_user": colleague.id,
+        "token": api_token.id,
     }
     with client:
         for name, (method, template, expected) in GRID_ROUTES.items():

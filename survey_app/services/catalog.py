@@ -71,7 +71,7 @@ def definition_of(version: QuestionnaireVersion) -> QuestionnaireDef:
 def latest_version(session: Session, slug: str) -> QuestionnaireVersion | None:
     return session.exec(
         select(QuestionnaireVersion)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)  # type: ignore[arg-type]
+        .join(Questionnaire, col(Questionnaire.id) == col(QuestionnaireVersion.questionnaire_id))
         .where(Questionnaire.slug == slug)
         .order_by(col(QuestionnaireVersion.version_no).desc())
     ).first()

@@ -26,15 +26,14 @@ from survey_app.models import Municipality, QuestionnaireVersion, Round
 from survey_app.questionnaires import Question, QuestionnaireDef
 from survey_app.services.catalog import definition_of
 from survey_app.services.results import (
+    FREE_TEXT_TYPES,
     Distribution,
     Row,
-    _mean_score,
     key_label,
+    mean_score,
     question_results,
     round_definition,
 )
-
-_FREE_TEXT_TYPES = ("text", "longtext")
 
 
 def comparable_rounds(session: Session, *, round_id: int) -> list[Round]:
@@ -158,7 +157,7 @@ def compare_questions(
     """
     compared: list[tuple[QuestionPair, list[KeyChange]]] = []
     for pair in match_questions(new_def, old_def):
-        if pair.new.type in _FREE_TEXT_TYPES:
+        if pair.new.type in FREE_TEXT_TYPES:
             continue
         old_dists: dict[str, Distribution] = {}
         if pair.old is not None:
@@ -171,10 +170,10 @@ def compare_questions(
         changes: list[KeyChange] = []
         for new in question_results(new_def, pair.new, new_rows, lang):
             old = old_dists.get(new.key)
-            score_new, _ = _mean_score(new_def, pair.new, new.key, new_rows)
+            score_new, _ = mean_score(new_def, pair.new, new.key, new_rows)
             score_old: float | None = None
             if old is not None and pair.old is not None:
-                score_old, _ = _mean_score(old_def, pair.old, old.key, old_rows)
+                score_old, _ = mean_score(old_def, pair.old, old.key, old_rows)
             mean_change = None
             if old is not None and not pair.scale_changed:
                 mean_change = _difference(new.mean, old.mean)

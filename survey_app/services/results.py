@@ -32,7 +32,7 @@ SMALL_N = 3
 
 # A reopened response was submitted once; its answers count as submitted ones until it is sent again.
 _SUBMITTED = (ResponseStatus.submitted, ResponseStatus.reopened)
-_FREE_TEXT_TYPES = ("text", "longtext")
+FREE_TEXT_TYPES = ("text", "longtext")
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def question_results(
     definition: QuestionnaireDef, question: Question, rows: Sequence[Row], lang: str = "nb"
 ) -> list[Distribution]:
     """One distribution per answer key of a question (a matrix: one per row); [] for free text."""
-    if question.type in _FREE_TEXT_TYPES:
+    if question.type in FREE_TEXT_TYPES:
         return []
     if question.type == "matrix":
         keyed = [(f"{question.id}.{item.id}", item.text) for item in question.items or []]
@@ -231,7 +231,7 @@ class FreeText:
 
 def free_text_keys(question: Question) -> list[str]:
     """The answer keys of a question that hold free text: the answer itself, or the «Annet» text."""
-    if question.type in _FREE_TEXT_TYPES:
+    if question.type in FREE_TEXT_TYPES:
         return [question.id]
     return [other_key(question)] if question.type != "matrix" and question.has_other else []
 
@@ -307,8 +307,8 @@ def profile(
             value = own.values.get(key)
             if value is None and _is_other_text(question, key):
                 continue
-            region_mean, region_n = _mean_score(definition, question, key, peers)
-            county_mean, county_n = _mean_score(definition, question, key, rows)
+            region_mean, region_n = mean_score(definition, question, key, peers)
+            county_mean, county_n = mean_score(definition, question, key, rows)
             lines.append(
                 ProfileLine(
                     question=question,
@@ -334,7 +334,7 @@ def key_label(question: Question, key: str, lang: str = "nb") -> str:
     return question.text
 
 
-def _mean_score(
+def mean_score(
     definition: QuestionnaireDef, question: Question, key: str, rows: Iterable[Row]
 ) -> tuple[float | None, int]:
     if question.parameter is None:

@@ -78,3 +78,20 @@ def authenticate(session: Session, *, email: str, password: str, address: str) -
 
 def count_users(session: Session) -> int:
     return session.exec(select(func.count()).select_from(StaffUser)).one()
+
+
+def deactivate(session: Session, *, user: StaffUser, actor: str) -> StaffUser:
+    """Stop a user from logging in; their API tokens stop working with them. The account stays for the log."""
+    begin_write(session)
+    session.refresh(user)
+    user.is_active = False
+    audit.record(
+        session,
+        actor=actor,
+        action="user.deactivate",
+        object_type="staff_user",
+        object_id=user.id,
+        details={"email": user.email},
+    )
+    session.commit()
+    return user

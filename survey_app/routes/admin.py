@@ -1,0 +1,178 @@
+"""Administration: the audit log, staff users, and each user's API tokens."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import col, select
+
+from survey_app import audit, htmx
+from survey_app.deps import Auditor, Exporter, SessionDep, UserAdmin
+from survey_app.models import ApiToken, Role, StaffUser
+from survey_app.permissions import ROLE_LABELS
+from survey_app.services import api_tokens, audit_log, users
+
+router = APIRouter()
+
+ACTION_LABELS = {
+    "login": "Innlogging",
+    "login.failed": "Mislykket innlogging",
+    "register.load": "Kommuneregister lastet",
+    "questionnaire.import": "Skjema importert",
+    "round.create": "Runde opprettet",
+    "round.status": "Runde åpnet eller avsluttet",
+    "invitation.regenerate": "Ny lenke laget",
+    "invitation.revoke": "Lenke trukket tilbake",
+    "invitations.export": "Lenker lastet ned",
+    "invitations.send": "Invitasjoner sendt",
+    "reminder.send": "Påminnelser sendt",
+    "response.submit": "Svar sendt inn",
+    "response.reopen": "Svar gjenåpnet",
+    "export": "Eksport",
+    "api.read": "Lest gjennom API",
+    "api_token.create": "API-nøkkel laget",
+    "api_token.revoke": "API-nøkkel trukket tilbake",
+    "user.create": "Bruker opprettet",
+    "user.deactivate": "Bruker deaktivert",
+}
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/ansatt/logg", name="audit_log")
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    user: Auditor,
+    handling: str = "",
+    hvem: Annotated[str, Query(max_length=200)] = "",
+    fra: str = "",
+    til: str = "",
+    side: int = 1,
+) -> Response:
+    found = audit_log.search(
+        session, action=handling or None, actor=hvem or None, since=_date(fra), until=_date(til), page=side
+    )
+    filters = {"handling": handling, "hvem": hvem, "fra": fra, "til": til}
+    return htmx.render(
+        request,
+        "staff/audit.html",
+        {
+            "found": found,
+            "filters": filters,
+            "actions": audit_log.actions(session),
+            "labels": ACTION_LABELS,
+            "bad_dates": [name for name in ("fra", "til") if filters[name] and _date(filters[name]) is None],
+        },
+        block="events",
+    )
+
+
+@router.get("/ansatt/brukere", name="users_page")
+def users_page(request: Request, session: SessionDep, user: UserAdmin) -> Response:
+    return _users(request, session, form={"email": "", "full_name": "", "role": "radgiver"}, error=None)
+
+
+def _users(
+    request: Request, session: SessionDep, *, form: dict[str, str], error: str | None, status_code: int = 200
+) -> Response:
+    listed = list(session.exec(select(StaffUser).order_by(col(StaffUser.email))))
+    return htmx.render(
+        request,
+        "staff/users.html",
+        {
+            "users": listed,
+            "form": form,
+            "error": error,
+            "role_labels": ROLE_LABELS,
+            "roles": list(Role),
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/ansatt/brukere", name="user_create")
+def user_create(
+    request: Request,
+    session: SessionDep,
+    user: UserAdmin,
+    email: Annotated[str, Form(max_length=320)] = "",
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    form = {"email": email, "full_name": full_name, "role": role}
+    if role not in {r.value for r in Role}:
+        return _users(request, session, form=form, error="Velg en rolle.", status_code=422)
+    try:
+        users.create_user(
+            session,
+            email=email,
+            password=password,
+            role=Role(role),
+            full_name=full_name,
+            actor=audit.staff_actor(user),
+        )
+    except users.UserError as exc:
+        return _users(request, session, form=form, error=str(exc).capitalize() + ".", status_code=422)
+    htmx.flash(request, f"Brukeren {email.strip().lower()} er opprettet.")
+    return RedirectResponse(request.url_for("users_page"), status_code=303)
+
+
+@router.post("/ansatt/brukere/{user_id}/deaktiver", name="user_deactivate")
+def user_deactivate(user_id: int, request: Request, session: SessionDep, user: UserAdmin) -> Response:
+    target = session.get(StaffUser, user_id)
+    if target is None:
+        raise HTTPException(404, "Brukeren finnes ikke.")
+    if target.id == user.id:
+        raise HTTPException(409, "Du kan ikke deaktivere deg selv.")
+    users.deactivate(session, user=target, actor=audit.staff_actor(user))
+    htmx.flash(request, f"{target.email} kan ikke lenger logge inn, og API-nøklene til brukeren virker ikke.")
+    return RedirectResponse(request.url_for("users_page"), status_code=303)
+
+
+@router.get("/ansatt/api-nokler", name="api_tokens")
+def tokens_page(request: Request, session: SessionDep, user: Exporter) -> Response:
+    return htmx.render(
+        request,
+        "staff/api_tokens.html",
+        {
+            "tokens": api_tokens.for_user(session, user),
+            "new_token": None,
+        },
+    )
+
+
+@router.post("/ansatt/api-nokler", name="api_token_create")
+def token_create(
+    request: Request, session: SessionDep, user: Exporter, name: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    _, plain = api_tokens.create(session, user=user, name=name)
+    # Shown this once, on the response to the POST; only its hash is kept.
+    return htmx.render(
+        request,
+        "staff/api_tokens.html",
+        {
+            "tokens": api_tokens.for_user(session, user),
+            "new_token": plain,
+        },
+        status_code=201,
+    )
+
+
+@router.post("/ansatt/api-nokler/{token_id}/trekk-tilbake", name="api_token_revoke")
+def token_revoke(token_id: int, request: Request, session: SessionDep, user: Exporter) -> Response:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise HTTPException(404, "Nøkkelen finnes ikke.")
+    api_tokens.revoke(session, token=token, user=user)
+    htmx.flash(request, f"Nøkkelen «{token.name}» virker ikke lenger.")
+    return RedirectResponse(request.url_for("api_tokens"), status_code=303)
