@@ -266,8 +266,8 @@ def test_demo_creates_the_demo_once_and_reuses_it(cli: Cli) -> None:
     assert "Demoen er laget" in first.stdout, first.stdout
     counts = demo_counts(cli)
     assert counts["municipalities"] == DEMO_MUNICIPALITIES
-    assert counts["rounds"] == 2
-    assert counts["responses"] == 2 * DEMO_MUNICIPALITIES, "one response per municipality and round"
+    assert counts["rounds"] == 3, "this year's survey and consultation, and last year's survey (closed)"
+    assert counts["responses"] == 3 * DEMO_MUNICIPALITIES, "one response per municipality and round"
     assert counts["staff users"] == 1
 
     round_id = survey_round_id(cli)

@@ -91,6 +91,7 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
     "invitations_send": ("POST", "/ansatt/runder/{round}/invitasjoner/send", [LOGIN, LOGIN, 403, 403, 409]),
     "round_remind": ("POST", "/ansatt/runder/{round}/paminnelser", [LOGIN, LOGIN, 403, 303, 303]),
     "round_results": ("GET", "/ansatt/runder/{round}/resultater", [LOGIN, LOGIN, 200, 200, 200]),
+    "round_compare": ("GET", "/ansatt/runder/{round}/sammenlign", [LOGIN, LOGIN, 200, 200, 200]),
     "round_free_text": ("GET", "/ansatt/runder/{round}/fritekst", [LOGIN, LOGIN, 200, 200, 200]),
     "round_profile": ("GET", "/ansatt/runder/{round}/kommuner/{municipality}", [LOGIN, LOGIN, 200, 200, 200]),
     "staff_response_print": ("GET", "/ansatt/svar/{response}/utskrift", [LOGIN, LOGIN, 200, 200, 200]),

@@ -15,7 +15,7 @@ from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import Action, can
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.routes.staff import STATUS_LABELS
-from survey_app.services import exports, responses, results
+from survey_app.services import compare, exports, responses, results
 from survey_app.services.audit_log import record_read
 from survey_app.services.followup import round_definition, round_regions
 
@@ -90,6 +90,39 @@ def round_free_text(
         },
         block="hits",
     )
+
+
+@router.get("/ansatt/runder/{round_id}/sammenlign", name="round_compare")
+def round_compare(
+    round_id: int, request: Request, session: SessionDep, user: Viewer, med: int | None = None
+) -> Response:
+    round_, definition = _round_or_404(session, round_id)
+    others = compare.comparable_rounds(session, round_id=round_id)
+    other = next((r for r in others if r.id == med), others[0] if others else None)
+    context: dict[str, Any] = {
+        "round": round_,
+        "others": others,
+        "other": other,
+        "questions": [],
+        "municipalities": [],
+        "removed": [],
+    }
+    if other is not None and other.id is not None:
+        old_def = round_definition(session, other)
+        new_rows = results.load_rows(session, round_id=round_id)
+        old_rows = results.load_rows(session, round_id=other.id)
+        context.update(
+            questions=compare.compare_questions(definition, new_rows, old_def, old_rows),
+            municipalities=[
+                m
+                for m in compare.compare_municipalities(definition, new_rows, old_def, old_rows)
+                if m.changes or m.only_in
+            ],
+            removed=compare.removed(definition, old_def),
+            new_n=len(new_rows),
+            old_n=len(old_rows),
+        )
+    return htmx.render(request, "staff/compare.html", context)
 
 
 @router.get("/ansatt/runder/{round_id}/kommuner/{municipality_id}", name="round_profile")

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from survey_app import audit
 from survey_app.config import Settings
 from survey_app.forms import Value, keys_of, other_key
-from survey_app.models import Municipality, Response, Role, Round, StaffUser
+from survey_app.models import Municipality, Response, Role, Round, RoundStatus, StaffUser
 from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
 from survey_app.services import catalog, register, responses, rounds, users
 from survey_app.services.register import SHIPPED_REGISTER, parse_register
@@ -115,6 +115,7 @@ def _ensure_round(
     slug: str,
     title: str,
     municipalities: list[Municipality],
+    years_ago: int = 0,
 ) -> tuple[Round, bool]:
     existing = session.exec(select(Round).where(Round.title == title)).first()
     if existing is not None:
@@ -122,12 +123,12 @@ def _ensure_round(
     version = catalog.latest_version(session, slug)
     assert version is not None, f"questionnaire {slug} is not imported"
     # Dates around the day the demo is made, so its links keep working whenever it is run.
-    today = date.today()
+    today = date.today() - timedelta(days=365 * years_ago)
     rnd = rounds.create_round(
         session,
         county_id=county_id,
         version=version,
-        year=2026,
+        year=2026 - years_ago,
         title=title,
         opens_on=today - timedelta(days=28),
         closes_on=today + timedelta(days=60),
@@ -172,6 +173,22 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         chosen = rng.sample(survey_responses, k=round(len(survey_responses) * 2 / 3))
         for i, response in enumerate(chosen):
             _fill(session, response=response, rng=rng, submit=i % 2 == 0)
+    # Last year's round, closed, so that advisers can compare the two years.
+    previous, created = _ensure_round(
+        session,
+        settings=settings,
+        county_id=county.id,
+        slug=SURVEY_SLUG,
+        title="Kommuneundersøkelsen 2025",
+        municipalities=municipalities,
+        years_ago=1,
+    )
+    if created:
+        rng = random.Random(SEED - 1)
+        for response in session.exec(select(Response).where(Response.round_id == previous.id)).all():
+            if rng.random() < 0.85:
+                _fill(session, response=response, rng=rng, submit=True)
+        rounds.set_status(session, round_=previous, status=RoundStatus.closed, actor=audit.SYSTEM)
     if not session.exec(select(StaffUser).where(StaffUser.email == DEMO_ADMIN_EMAIL)).first():
         users.create_user(
             session,
