@@ -32,6 +32,7 @@ from survey_app.services.register import region_names
 from survey_app.services.responses import Progress, progress_of
 
 STATUSES = [s.value for s in ResponseStatus]
+NO_REGION = "Uten region"  # a municipality in no regional council (Asker, Bærum, Aremark in Viken)
 NOT_DONE = {ResponseStatus.not_started, ResponseStatus.in_progress, ResponseStatus.reopened}
 
 
@@ -131,9 +132,9 @@ def dashboard(
             contacts[municipality.id],
         )
         overall.counts[response.status.value] += 1
-        for name in line.regions or ["Uten region"]:
+        for name in line.regions or [NO_REGION]:
             by_region[name].counts[response.status.value] += 1
-        if region and region not in line.regions:
+        if region and region not in (line.regions or [NO_REGION]):
             continue
         if status and response.status.value != status:
             continue
