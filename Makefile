@@ -29,13 +29,13 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check survey_app tests
-	$(BIN)/ruff format --check survey_app tests
-	$(BIN)/mypy survey_app
+	$(BIN)/ruff check survey_app analysis tests
+	$(BIN)/ruff format --check survey_app analysis tests
+	$(BIN)/mypy survey_app analysis
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format survey_app tests
-	$(BIN)/ruff check --fix survey_app tests
+	$(BIN)/ruff format survey_app analysis tests
+	$(BIN)/ruff check --fix survey_app analysis tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -77,6 +77,7 @@ Reopener = Annotated[StaffUser, Depends(permission(Action.reopen_response))]
 RoundAdmin = Annotated[StaffUser, Depends(permission(Action.manage_rounds))]
 UserAdmin = Annotated[StaffUser, Depends(permission(Action.manage_users))]
 Auditor = Annotated[StaffUser, Depends(permission(Action.view_audit))]
+Coder = Annotated[StaffUser, Depends(permission(Action.code_themes))]
 
 
 def current_draft(request: Request, session: SessionDep) -> Draft:

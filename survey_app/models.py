@@ -218,6 +218,39 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = _time()
 
 
+class AnalysisRun(SQLModel, table=True):
+    """One computation of a round's parameters, themes, needs and topics, stored for reproducibility.
+
+    ``snapshot_at`` is the newest answer it saw; ``code_version`` and ``model_version`` name the code and
+    the theme model (codebook and staff codings) that produced it.
+    """
+
+    __tablename__ = "analysis_run"
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    snapshot_at: datetime | None = _time()
+    code_version: str = Field(max_length=100)
+    model_version: str = Field(max_length=100)
+    results: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class ThemeCoding(SQLModel, table=True):
+    """The themes of one free-text answer: the machine's suggestion and what staff confirmed."""
+
+    __tablename__ = "theme_coding"
+    __table_args__ = (sa.UniqueConstraint("response_id", "answer_key", name="uq_theme_coding_answer"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    answer_key: str = Field(max_length=100)
+    machine_codes: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    machine_scores: dict[str, float] = Field(default_factory=dict, sa_type=sa.JSON)
+    # None until a person has looked; then the codes they settled on (possibly none).
+    staff_codes: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    confirmed_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    confirmed_at: datetime | None = _time()
+
+
 class Answer(SQLModel, table=True):
     """The current value of one question in one response; ``version`` guards against lost updates."""
 

@@ -15,13 +15,16 @@ class Action(enum.StrEnum):
     manage_rounds = "manage_rounds"  # create rounds, invitations, revoke and regenerate links
     manage_users = "manage_users"
     view_audit = "view_audit"
+    code_themes = "code_themes"  # confirm or correct the machine's themes; run the analysis
 
 
 GRID: dict[Role, frozenset[Action]] = {
     # admin: users, rounds, settings, and everything a rådgiver does
     Role.admin: frozenset(Action),
     # rådgiver: all results, follow-up, coding, exports
-    Role.radgiver: frozenset({Action.view_results, Action.export, Action.remind, Action.reopen_response}),
+    Role.radgiver: frozenset(
+        {Action.view_results, Action.export, Action.remind, Action.reopen_response, Action.code_themes}
+    ),
     # leser: read only, on screen
     Role.leser: frozenset({Action.view_results}),
 }

@@ -18,6 +18,8 @@ from typing import cast
 
 from sqlmodel import Session, col, select
 
+from analysis.parameters import score_value
+from survey_app import scoring
 from survey_app.forms import Value, display_value, keys_of, other_key, validate
 from survey_app.i18n import t
 from survey_app.models import Answer, Municipality, QuestionnaireVersion, Response, ResponseStatus, Round
@@ -102,31 +104,12 @@ def score(definition: QuestionnaireDef, question: Question, key: str, value: Val
     None when the question feeds no parameter, the answer is empty, «vet ikke» or invalid, the key is the
     «Annet» text, or the mapping gives the answer no score (a likert ``scores`` that leaves a point out).
     """
-    mapping = question.parameter
-    if mapping is None or value is None or value == DONT_KNOW or _is_other_text(question, key):
+    rule = scoring.rules(definition).get(key)
+    if rule is None or rule.question_id != question.id or value is None or _is_other_text(question, key):
         return None
     if validate(definition, question, key, value) is not None:
         return None
-    kind = question.type
-    points: float | None = None
-    if kind in ("likert", "matrix") and isinstance(value, int):
-        if mapping.scores is not None:
-            points = mapping.scores.get(str(value))
-        else:
-            labels = definition.scale_of(question).labels
-            low, high = min(labels), max(labels)
-            points = (value - low) / (high - low) * 100
-    elif kind in ("single", "jadelvisnei") and isinstance(value, str):
-        points = (mapping.scores or {}).get(value)
-    elif kind == "multi" and isinstance(value, list) and value:
-        scores = mapping.scores or {}
-        points = min(100.0, sum(scores.get(v, 0.0) for v in value))
-    elif kind == "integer" and isinstance(value, int) and mapping.range is not None:
-        start, end = mapping.range
-        points = min(100.0, max(0.0, (value - start) / (end - start) * 100))
-    if points is None:
-        return None
-    return 100.0 - points if mapping.reverse else float(points)
+    return score_value(rule, value)
 
 
 def _is_other_text(question: Question, key: str) -> bool:
