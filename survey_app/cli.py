@@ -232,6 +232,29 @@ def invitations_export(
         _write_rows(sys.stdout, rows)
 
 
+@app.command()
+def analyze(
+    round_id: Annotated[int, typer.Option("--round", help="Rundens id (se ansattsidene).")],
+) -> None:
+    """Recompute the round's parameters, themes, needs and topics, and store them (reproducibly)."""
+    from survey_app.services import analysis
+
+    settings = _settings()
+    with _ready_session(settings) as session:
+        round_ = session.get(Round, round_id)
+        if round_ is None:
+            typer.echo(f"Feil: runde {round_id} finnes ikke.", err=True)
+            raise typer.Exit(1)
+        run = analysis.analyze(session, round_=round_, actor=audit.SYSTEM, data_dir=settings.data_dir)
+        results = run.results
+    typer.echo(
+        f"Analyse {run.id} av «{round_.title}»: {len(results['units'])} kommuner, {results['texts']} fritekstsvar, "
+        f"{len(results['needs'])} uttrykte behov, {len(results['unexpressed'])} mulige uuttalte behov, "
+        f"{len(results['topics'])} nye temaer."
+    )
+    typer.echo(f"  Data per {run.snapshot_at}, {run.code_version}, modell {run.model_version}.")
+
+
 @questionnaires_app.command("check")
 def questionnaires_check(
     paths: Annotated[list[Path], typer.Argument(help="Skjemafiler (YAML).")],

@@ -246,7 +246,8 @@ class ThemeCoding(SQLModel, table=True):
     machine_codes: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     machine_scores: dict[str, float] = Field(default_factory=dict, sa_type=sa.JSON)
     # None until a person has looked; then the codes they settled on (possibly none).
-    staff_codes: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    # none_as_null: "not looked at yet" must be SQL NULL, so queries can find it (JSON null is not NULL).
+    staff_codes: list[str] | None = Field(default=None, sa_type=sa.JSON(none_as_null=True))
     confirmed_by: int | None = Field(default=None, foreign_key="staff_user.id")
     confirmed_at: datetime | None = _time()
 

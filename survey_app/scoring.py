@@ -14,7 +14,9 @@ from survey_app.forms import keys_of
 from survey_app.questionnaires import Question, QuestionnaireDef
 
 Kind = Literal["points", "linear", "sum"]
-_cache: dict[str, dict[str, ScoringRule]] = {}
+# Keyed by the definition object (stored versions are parsed once per process and never change); the
+# definition is kept in the value so its id cannot be reused by another object.
+_cache: dict[int, tuple[QuestionnaireDef, dict[str, ScoringRule]]] = {}
 
 
 def _rules_of(definition: QuestionnaireDef, question: Question) -> list[ScoringRule]:
@@ -42,10 +44,11 @@ def _rules_of(definition: QuestionnaireDef, question: Question) -> list[ScoringR
 
 def rules(definition: QuestionnaireDef) -> dict[str, ScoringRule]:
     """Every scored answer key of a questionnaire and its rule (cached: a stored version never changes)."""
-    digest = definition.content_hash()
-    if digest not in _cache:
-        _cache[digest] = {r.key: r for q in definition.questions() for r in _rules_of(definition, q)}
-    return _cache[digest]
+    cached = _cache.get(id(definition))
+    if cached is None or cached[0] is not definition:
+        cached = (definition, {r.key: r for q in definition.questions() for r in _rules_of(definition, q)})
+        _cache[id(definition)] = cached
+    return cached[1]
 
 
 def specs(definition: QuestionnaireDef) -> list[ParameterSpec]:

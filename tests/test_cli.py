@@ -39,10 +39,11 @@ from survey_app.models import (
     Round,
     StaffUser,
 )
+from survey_app.questionnaires import shipped_files
 from survey_app.security import verify_password
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted((REPO_ROOT / "questionnaires").glob("*.yaml"))
+SHIPPED = shipped_files(REPO_ROOT / "questionnaires")  # the codebook is not a questionnaire
 SURVEY_ROUND = "Kommuneundersøkelsen 2026"
 DEMO_MUNICIPALITIES = 51
 

@@ -97,6 +97,16 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
     "staff_response_print": ("GET", "/ansatt/svar/{response}/utskrift", [LOGIN, LOGIN, 200, 200, 200]),
     "round_export_page": ("GET", "/ansatt/runder/{round}/eksport", [LOGIN, LOGIN, 403, 200, 200]),
     "round_export": ("GET", "/ansatt/runder/{round}/eksport.xlsx", [LOGIN, LOGIN, 403, 200, 200]),
+    "round_analysis": ("GET", "/ansatt/runder/{round}/analyse", [LOGIN, LOGIN, 200, 200, 200]),
+    "round_analysis_run": ("POST", "/ansatt/runder/{round}/analyse", [LOGIN, LOGIN, 403, 303, 303]),
+    # Nothing is submitted in this world, so the analysis has no municipalities and no codings: 404.
+    "round_analysis_unit": (
+        "GET",
+        "/ansatt/runder/{round}/analyse/kommuner/{municipality}",
+        [LOGIN, LOGIN, 404, 404, 404],
+    ),
+    "round_coding": ("GET", "/ansatt/runder/{round}/koding", [LOGIN, LOGIN, 403, 200, 200]),
+    "round_coding_confirm": ("POST", "/ansatt/runder/{round}/koding/999999", [LOGIN, LOGIN, 403, 404, 404]),
     "audit_log": ("GET", "/ansatt/logg", [LOGIN, LOGIN, 403, 403, 200]),
     "users_page": ("GET", "/ansatt/brukere", [LOGIN, LOGIN, 403, 403, 200]),
     "user_create": ("POST", "/ansatt/brukere", [LOGIN, LOGIN, 403, 403, 422]),

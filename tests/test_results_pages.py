@@ -139,3 +139,18 @@ def test_printable_response(client: TestClient, session: Session, answered: Worl
     }
     assert meta["Kommune"] == "Drammen (3005)" and meta["Godkjent av"] == "Leder, Rådmann"
     assert "Vi trenger flere språkkafeer." in r.text
+
+
+def test_a_leser_sees_free_text_with_personal_data_masked(
+    client: TestClient, session: Session, answered: World
+) -> None:
+    response = answered.response(session, "3049")
+    assert response.id is not None
+    draft = responses.load_draft(session, response_id=response.id)
+    text = "Kontaktperson Kari Nordmann, kari@lier.kommune.no eller 41234567, vet mer."
+    responses.save(session, draft=draft, changes={"kommentar": (text, 0)}, editor="test")
+    responses.submit(session, draft=draft, signer_name="Leder", signer_role="Rådmann")
+    staff(client, session, Role.leser)
+    r = client.get(f"/ansatt/runder/{answered.round.id}/fritekst", params={"sok": "vet mer"})
+    assert "Kari Nordmann" not in r.text and "kari@lier" not in r.text and "41234567" not in r.text
+    assert "[navn]" in r.text and "[e-post]" in r.text and "[telefon]" in r.text

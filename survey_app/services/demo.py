@@ -16,7 +16,7 @@ from survey_app.config import Settings
 from survey_app.forms import Value, keys_of, other_key
 from survey_app.models import Municipality, Response, Role, Round, RoundStatus, StaffUser
 from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
-from survey_app.services import catalog, register, responses, rounds, users
+from survey_app.services import analysis, catalog, register, responses, rounds, users
 from survey_app.services.register import SHIPPED_REGISTER, parse_register
 
 DEMO_ADMIN_EMAIL = "admin@innspill.demo"
@@ -189,6 +189,9 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
             if rng.random() < 0.85:
                 _fill(session, response=response, rng=rng, submit=True)
         rounds.set_status(session, round_=previous, status=RoundStatus.closed, actor=audit.SYSTEM)
+        # The analysis pages have something to show from the start; advisers re-run it as answers arrive.
+        for analysed in (previous, survey):
+            analysis.analyze(session, round_=analysed, actor=audit.SYSTEM, data_dir=settings.data_dir)
     if not session.exec(select(StaffUser).where(StaffUser.email == DEMO_ADMIN_EMAIL)).first():
         users.create_user(
             session,

@@ -1,0 +1,182 @@
+"""The analysis of a round: integration parameters, the index, themes, needs and new topics; coding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from analysis.themes import CODES, load_codebook
+from survey_app import audit, htmx
+from survey_app.deps import Coder, SessionDep, SettingsDep, Viewer
+from survey_app.forms import display_value
+from survey_app.models import Answer, Municipality, Round, ThemeCoding
+from survey_app.models import Response as SurveyResponse
+from survey_app.permissions import Action, can
+from survey_app.services import analysis
+from survey_app.services.followup import round_definition
+
+router = APIRouter()
+
+
+def _round_or_404(session: Session, round_id: int) -> Round:
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise HTTPException(404, "Runden finnes ikke.")
+    return round_
+
+
+def _labels() -> dict[str, str]:
+    return {c.code: c.label for c in load_codebook(analysis.CODEBOOK).codes}
+
+
+@router.get("/ansatt/runder/{round_id}/analyse", name="round_analysis")
+def analysis_page(round_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
+    round_ = _round_or_404(session, round_id)
+    run = analysis.latest_run(session, round_id)
+    context: dict[str, Any] = {
+        "round": round_,
+        "run": run,
+        "codes": CODES,
+        "theme_labels": _labels(),
+        "can_run": can(user.role, Action.code_themes),
+    }
+    if run is not None:
+        results = run.results
+        units = sorted(results["units"].items(), key=lambda kv: (kv[1]["index_rank"] or 10**6, kv[1]["name"]))
+        context.update(results=results, units=units, params=results["parameters"])
+    return htmx.render(request, "staff/analysis.html", context)
+
+
+@router.post("/ansatt/runder/{round_id}/analyse", name="round_analysis_run")
+def analysis_run(
+    round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: Coder
+) -> Response:
+    round_ = _round_or_404(session, round_id)
+    analysis.analyze(session, round_=round_, actor=audit.staff_actor(user), data_dir=settings.data_dir)
+    htmx.flash(request, "Analysen er kjørt på nytt med svarene som er sendt inn nå.")
+    return RedirectResponse(request.url_for("round_analysis", round_id=round_id), status_code=303)
+
+
+@router.get("/ansatt/runder/{round_id}/analyse/kommuner/{unit}", name="round_analysis_unit")
+def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDep, user: Viewer) -> Response:
+    round_ = _round_or_404(session, round_id)
+    run = analysis.latest_run(session, round_id)
+    if run is None or unit not in run.results["units"]:
+        raise HTTPException(404, "Kommunen finnes ikke i analysen av denne runden.")
+    definition = round_definition(session, round_)
+    data = run.results["units"][unit]
+    primary = data["regions"][0] if data["regions"] else None
+    lines = []
+    for pid, info in run.results["parameters"].items():
+        value = data["parameters"][pid]
+        answers = []
+        for c in value["contributions"]:
+            question = definition.question(c["question_id"])
+            answers.append(
+                {
+                    **c,
+                    "question": question,
+                    "answer": display_value(definition, question, c["key"], c["value"]),
+                }
+            )
+        lines.append(
+            {
+                "id": pid,
+                "info": info,
+                "value": value,
+                "answers": answers,
+                "region": info["regions"].get(primary) if primary else None,
+            }
+        )
+    needs = [n for n in run.results["needs"] if n["unit"] == unit]
+    unexpressed = [u for u in run.results["unexpressed"] if u["unit"] == unit]
+    return htmx.render(
+        request,
+        "staff/analysis_unit.html",
+        {
+            "round": round_,
+            "run": run,
+            "data": data,
+            "lines": lines,
+            "primary": primary,
+            "needs": needs,
+            "unexpressed": unexpressed,
+            "theme_labels": _labels(),
+        },
+    )
+
+
+@router.get("/ansatt/runder/{round_id}/koding", name="round_coding")
+def coding_page(
+    round_id: int, request: Request, session: SessionDep, user: Coder, vis: str = "ukodet"
+) -> Response:
+    round_ = _round_or_404(session, round_id)
+    query = (
+        select(ThemeCoding, Answer, Municipality)
+        .join(SurveyResponse, col(SurveyResponse.id) == col(ThemeCoding.response_id))
+        .join(
+            Answer,
+            (col(Answer.response_id) == col(ThemeCoding.response_id))
+            & (col(Answer.question_id) == col(ThemeCoding.answer_key)),
+        )
+        .join(Municipality, col(Municipality.id) == col(SurveyResponse.municipality_id))
+        .where(SurveyResponse.round_id == round_id)
+        .order_by(col(Municipality.kommunenummer), col(ThemeCoding.id))
+    )
+    if vis == "ukodet":
+        query = query.where(col(ThemeCoding.staff_codes).is_(None))
+    definition = round_definition(session, round_)
+    items = [
+        (coding, answer, muni, definition.question(coding.answer_key.split(".")[0]))
+        for coding, answer, muni in session.exec(query.limit(200))
+    ]
+    return htmx.render(
+        request,
+        "staff/coding.html",
+        {
+            "round": round_,
+            "items": items,
+            "codes": CODES,
+            "theme_labels": _labels(),
+            "vis": vis,
+            "agreement": analysis.agreement(session, round_id),
+            "has_run": analysis.latest_run(session, round_id) is not None,
+        },
+    )
+
+
+@router.post("/ansatt/runder/{round_id}/koding/{coding_id}", name="round_coding_confirm")
+async def coding_confirm(
+    round_id: int, coding_id: int, request: Request, session: SessionDep, user: Coder
+) -> Response:
+    round_ = _round_or_404(session, round_id)
+    coding = session.get(ThemeCoding, coding_id)
+    response = session.get(SurveyResponse, coding.response_id) if coding else None
+    if coding is None or response is None or response.round_id != round_id:
+        raise HTTPException(404, "Svaret finnes ikke i denne runden.")
+    codes = [c for c in (await request.form()).getlist("codes") if isinstance(c, str)]
+    assert user.id is not None
+    analysis.confirm(session, coding=coding, codes=codes, user_id=user.id, actor=audit.staff_actor(user))
+    if not htmx.is_htmx(request):
+        return RedirectResponse(request.url_for("round_coding", round_id=round_id), status_code=303)
+    answer = session.exec(
+        select(Answer).where(
+            Answer.response_id == coding.response_id, Answer.question_id == coding.answer_key
+        )
+    ).one()
+    muni = session.get(Municipality, response.municipality_id)
+    question = round_definition(session, round_).question(coding.answer_key.split(".")[0])
+    return htmx.render(
+        request,
+        "staff/coding.html",
+        {
+            "round": round_,
+            "item": (coding, answer, muni, question),
+            "codes": CODES,
+            "theme_labels": _labels(),
+        },
+        block="item",
+    )

@@ -1,0 +1,350 @@
+"""Running the analysis of a round and storing it: parameters, index, themes, needs and topics.
+
+The computing is done by the ``analysis`` library; this module feeds it the round's submitted answers,
+keeps staff-confirmed theme codings, and stores the result as an ``AnalysisRun`` stamped with the data
+snapshot, the code version and the model version, so any figure on a page can be reproduced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, col, func, select
+
+from analysis import parameters as P
+from analysis.needs import stated_needs
+from analysis.privacy import mask
+from analysis.themes import CODES, ThemeClassifier, load_codebook, train
+from analysis.topics import discover_topics, poorly_covered
+from survey_app import audit, scoring
+from survey_app.db import begin_write
+from survey_app.models import AnalysisRun, Answer, Response, Round, ThemeCoding, utcnow
+from survey_app.questionnaires import QuestionnaireDef
+from survey_app.services.followup import NO_REGION, round_definition
+from survey_app.services.results import Row, free_texts, load_rows
+
+CODEBOOK = Path(__file__).resolve().parent.parent.parent / "questionnaires" / "codebook.yaml"
+TRAINING_FILE = "theme_training.jsonl"
+
+
+def code_version() -> str:
+    return f"innspill {package_version('innspill')}"
+
+
+# --- parameters -------------------------------------------------------------------------------------
+
+
+def _parameters(definition: QuestionnaireDef, rows: Sequence[Row]) -> dict[str, Any]:
+    rule_map = scoring.rules(definition)
+    rules = list(rule_map.values())
+    specs = scoring.specs(definition)
+    by_unit = {str(r.municipality.id): r for r in rows}
+    values = P.compute(
+        rules, specs, {u: r.values for u, r in by_unit.items()}, {u: r.shown for u, r in by_unit.items()}
+    )
+    weights = {s.id: s.weight for s in specs}
+    plain = {u: {p: v.value for p, v in params.items()} for u, params in values.items()}
+    indexes = {u: P.index(params, weights) for u, params in plain.items()}
+    index_ranks = P.ranks(indexes)
+    regions: dict[str, list[str]] = defaultdict(list)
+    for unit, row in by_unit.items():
+        if row.regions:
+            regions[row.regions[0]].append(unit)
+
+    def bench(units: Sequence[str], parameter: str | None) -> dict[str, Any]:
+        picked = [indexes[u] if parameter is None else plain[u][parameter] for u in units]
+        b = P.benchmark(picked)
+        return {"mean": b.mean, "median": b.median, "n": b.n}
+
+    per_parameter = {}
+    for spec in specs:
+        item_keys = [r.key for r in rules if r.parameter == spec.id]
+        matrix = [[P.score_value(rule_map[k], by_unit[u].values.get(k)) for k in item_keys] for u in by_unit]
+        per_parameter[spec.id] = {
+            "label": spec.label,
+            "theme": spec.theme,
+            "weight": spec.weight,
+            "min_share": spec.min_share,
+            "county": bench(list(by_unit), spec.id),
+            "regions": {name: bench(units, spec.id) for name, units in sorted(regions.items())},
+            "alpha": P.cronbach_alpha(matrix),
+            "ranks": P.ranks({u: plain[u][spec.id] for u in by_unit}),
+            "bottom_quartile_cut": P.bottom_quartile_cut([plain[u][spec.id] for u in by_unit]),
+        }
+    units = {
+        u: {
+            "name": row.municipality.name,
+            "kommunenummer": row.municipality.kommunenummer,
+            "regions": row.regions,
+            "index": indexes[u],
+            "index_rank": index_ranks[u],
+            "parameters": {
+                p: {
+                    "value": v.value,
+                    "answered": v.answered,
+                    "items": v.items,
+                    "contributions": [
+                        {
+                            "key": c.key,
+                            "question_id": c.question_id,
+                            "value": c.value,
+                            "score": c.score,
+                            "weight": c.weight,
+                            "share": c.share,
+                        }
+                        for c in v.contributions
+                    ],
+                }
+                for p, v in values[u].items()
+            },
+        }
+        for u, row in by_unit.items()
+    }
+    sensitivity = [
+        {
+            "parameter": s.parameter,
+            "factor": s.factor,
+            "max_shift": s.max_shift,
+            "moved": sum(1 for c in s.rank_change.values() if c),
+        }
+        for s in P.sensitivity(plain, weights)
+    ]
+    return {
+        "parameters": per_parameter,
+        "units": units,
+        "sensitivity": sensitivity,
+        "index": {
+            "county": bench(list(by_unit), None),
+            "regions": {name: bench(us, None) for name, us in sorted(regions.items())},
+        },
+    }
+
+
+# --- themes, needs and topics -----------------------------------------------------------------------
+
+
+def confirmed_codings(session: Session) -> list[tuple[str, list[str]]]:
+    """Every staff-confirmed coding, with its (masked) text: the machine learns from these."""
+    rows = session.exec(
+        select(ThemeCoding, Answer.value)
+        .join(
+            Answer,
+            (col(Answer.response_id) == col(ThemeCoding.response_id))
+            & (col(Answer.question_id) == col(ThemeCoding.answer_key)),
+        )
+        .where(col(ThemeCoding.staff_codes).is_not(None))
+    ).all()
+    return [(mask(value), list(coding.staff_codes or [])) for coding, value in rows if isinstance(value, str)]
+
+
+def model_version(confirmed: Sequence[tuple[str, list[str]]]) -> str:
+    """Names the theme model: the codebook's content and the staff codings it was trained on."""
+    digest = hashlib.sha256(CODEBOOK.read_bytes())
+    digest.update(json.dumps(sorted((t, sorted(c)) for t, c in confirmed), ensure_ascii=False).encode())
+    return f"tema-{digest.hexdigest()[:12]}-{len(confirmed)}"
+
+
+def classifier(session: Session, data_dir: Path | None = None) -> tuple[ThemeClassifier, str]:
+    """The theme model trained on the codebook and every staff-confirmed coding.
+
+    With ``data_dir`` the confirmed codings are also written to ``theme_training.jsonl`` there, the file
+    ``python -m analysis themes --data-dir`` reads, so the CLI codes exactly as the app does.
+    """
+    confirmed = confirmed_codings(session)
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with (data_dir / TRAINING_FILE).open("w", encoding="utf-8") as fh:
+            for text, codes in confirmed:
+                fh.write(json.dumps({"text": text, "themes": codes}, ensure_ascii=False) + "\n")
+    return train(load_codebook(CODEBOOK), confirmed), model_version(confirmed)
+
+
+def _themes_needs_topics(
+    session: Session,
+    definition: QuestionnaireDef,
+    rows: Sequence[Row],
+    model: ThemeClassifier,
+    parameters: dict[str, Any],
+) -> dict[str, Any]:
+    texts = free_texts(definition, rows)
+    masked = [mask(t.text) for t in texts]
+    proba = model.predict_proba(masked) if masked else np.zeros((0, len(CODES)))
+    predicted = model.codes_from_proba(proba)  # no second pass over the texts
+    response_of = {r.municipality.id: r.response.id for r in rows}
+    existing = {
+        (c.response_id, c.answer_key): c
+        for c in session.exec(
+            select(ThemeCoding).where(col(ThemeCoding.response_id).in_(list(response_of.values())))
+        )
+    }
+    prevalence: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CODES, 0))
+    needs: list[dict[str, Any]] = []
+    for hit, machine, scores in zip(texts, predicted, proba, strict=True):
+        response_id = response_of[hit.municipality.id]
+        assert response_id is not None
+        coding = existing.get((response_id, hit.key))
+        if coding is None:
+            coding = ThemeCoding(response_id=response_id, answer_key=hit.key)
+            session.add(coding)
+        coding.machine_codes = list(machine)
+        coding.machine_scores = {code: round(float(p), 4) for code, p in zip(CODES, scores, strict=True)}
+        # What staff confirmed wins over the machine's suggestion.
+        codes = coding.staff_codes if coding.staff_codes is not None else coding.machine_codes
+        for code in codes:
+            prevalence[hit.regions[0] if hit.regions else NO_REGION][code] += 1
+        needs += [
+            {
+                "unit": str(hit.municipality.id),
+                "name": hit.municipality.name,
+                "regions": hit.regions,
+                "question_id": hit.question.id,
+                "sentence": found.sentence,
+                "cue": found.cue,
+            }
+            for found in stated_needs(hit.text)
+        ]
+    # One batch for every need sentence: the model is fast per batch and slow per call.
+    need_codes = model.predict([n["sentence"] for n in needs]) if needs else []
+    for entry, codes_of_need in zip(needs, need_codes, strict=True):
+        entry["themes"] = codes_of_need
+    low = poorly_covered(masked, proba) if masked else []
+    topics = [
+        {"terms": t.terms, "examples": t.examples, "size": t.size}
+        for t in discover_topics([masked[i] for i in low])
+    ]
+    return {
+        "prevalence": dict(prevalence),
+        "needs": needs,
+        "unexpressed": _unexpressed(parameters, needs),
+        "topics": topics,
+        "texts": len(texts),
+        "poorly_covered": len(low),
+    }
+
+
+def _unexpressed(parameters: dict[str, Any], needs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A parameter in the county's bottom quartile with no stated need in the matching theme."""
+    stated: dict[str, set[str]] = defaultdict(set)
+    for entry in needs:
+        stated[entry["unit"]].update(entry["themes"])
+    found = []
+    for pid, info in parameters["parameters"].items():
+        cut, theme = info["bottom_quartile_cut"], info["theme"]
+        if cut is None or theme is None:
+            continue
+        for unit, data in parameters["units"].items():
+            value = data["parameters"][pid]["value"]
+            if value is not None and value <= cut and theme not in stated[unit]:
+                found.append(
+                    {
+                        "unit": unit,
+                        "name": data["name"],
+                        "parameter": pid,
+                        "label": info["label"],
+                        "theme": theme,
+                        "value": value,
+                        "cut": cut,
+                        "stated_themes": sorted(stated[unit]),
+                    }
+                )
+    return found
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+
+def snapshot_time(session: Session, round_id: int) -> datetime | None:
+    return session.exec(
+        select(func.max(Answer.updated_at))
+        .join(Response, col(Response.id) == col(Answer.response_id))
+        .where(Response.round_id == round_id)
+    ).one()
+
+
+def analyze(session: Session, *, round_: Round, actor: str, data_dir: Path | None = None) -> AnalysisRun:
+    """Compute and store the round's analysis from its submitted answers."""
+    assert round_.id is not None
+    definition = round_definition(session, round_)
+    rows = load_rows(session, round_id=round_.id)
+    snapshot = snapshot_time(session, round_.id)
+    model, model_id = classifier(session, data_dir)
+    results = _parameters(definition, rows)
+    begin_write(session)
+    results.update(_themes_needs_topics(session, definition, rows, model, results))
+    run = AnalysisRun(
+        round_id=round_.id,
+        snapshot_at=snapshot,
+        code_version=code_version(),
+        model_version=model_id,
+        results=results,
+    )
+    session.add(run)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="analysis.run",
+        object_type="round",
+        object_id=round_.id,
+        details={"run": run.id, "municipalities": len(rows), "model": model_id},
+    )
+    session.commit()
+    return run
+
+
+def latest_run(session: Session, round_id: int) -> AnalysisRun | None:
+    return session.exec(
+        select(AnalysisRun).where(AnalysisRun.round_id == round_id).order_by(col(AnalysisRun.id).desc())
+    ).first()
+
+
+@dataclass(frozen=True)
+class CodingAgreement:
+    code: str
+    kappa: float | None
+    n: int
+
+
+def agreement(session: Session, round_id: int) -> list[CodingAgreement]:
+    """Cohen's kappa per code between the machine and staff, over the answers staff have coded."""
+    from analysis.themes import kappa_per_code
+
+    codings = session.exec(
+        select(ThemeCoding)
+        .join(Response, col(Response.id) == col(ThemeCoding.response_id))
+        .where(Response.round_id == round_id, col(ThemeCoding.staff_codes).is_not(None))
+    ).all()
+    kappas = kappa_per_code([c.machine_codes for c in codings], [list(c.staff_codes or []) for c in codings])
+    return [CodingAgreement(code, kappas.get(code), len(codings)) for code in CODES]
+
+
+def confirm(
+    session: Session, *, coding: ThemeCoding, codes: list[str], user_id: int, actor: str
+) -> ThemeCoding:
+    """Store what a person decided the themes of an answer are; the model learns from it next run."""
+    unknown = set(codes) - set(CODES)
+    if unknown:
+        raise ValueError(f"ukjente temakoder: {', '.join(sorted(unknown))}")
+    begin_write(session)
+    session.refresh(coding)
+    coding.staff_codes = [c for c in CODES if c in codes]
+    coding.confirmed_by, coding.confirmed_at = user_id, utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="theme.confirm",
+        object_type="theme_coding",
+        object_id=coding.id,
+        details={"codes": coding.staff_codes, "machine": coding.machine_codes},
+    )
+    session.commit()
+    return coding

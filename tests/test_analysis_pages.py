@@ -1,0 +1,101 @@
+"""The analysis in the app: `survey-app analyze`, the analysis pages, and coding free text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from survey_app.config import Settings
+from survey_app.models import AnalysisRun, AuditEvent, Role, Round, ThemeCoding
+from survey_app.services import analysis, demo
+from tests.conftest import csrf_of, fresh
+from tests.factories import make_staff
+from tests.test_staff import login, table_rows
+
+
+@pytest.fixture
+def demo_round(session: Session, settings: Settings) -> Round:
+    demo.setup_demo(session, settings=settings)
+    return session.exec(select(Round).where(Round.title == "Kommuneundersøkelsen 2025")).one()
+
+
+def test_analyze_stores_a_reproducible_run(session: Session, settings: Settings, demo_round: Round) -> None:
+    run = analysis.analyze(session, round_=demo_round, actor="test", data_dir=settings.data_dir)
+    assert run.snapshot_at is not None and run.code_version.startswith("innspill ")
+    assert run.model_version.startswith("tema-")
+    results = run.results
+    assert len(results["units"]) > 30 and set(results["parameters"]) == {
+        "frivillighetspolitikk",
+        "sivilsamfunn_intro",
+        "moteplasser",
+        "sosial_kontroll",
+        "kapasitet",
+    }
+    some = next(iter(results["units"].values()))
+    contributions = some["parameters"]["kapasitet"]["contributions"]
+    assert contributions and {"key", "score", "share"} <= set(contributions[0])
+    assert results["texts"] > 0 and results["needs"], "the demo's texts state needs"
+    assert len(results["sensitivity"]) == 2 * len(results["parameters"])
+    assert session.exec(select(ThemeCoding)).first() is not None
+    assert (settings.data_dir / "theme_training.jsonl").exists()
+    again = analysis.analyze(session, round_=demo_round, actor="test", data_dir=settings.data_dir)
+    assert again.results["units"] == results["units"]  # same data, same numbers
+
+
+def test_analysis_pages_and_coding_that_teaches_the_model(
+    client: TestClient, session: Session, settings: Settings, demo_round: Round
+) -> None:
+    make_staff(session, Role.radgiver)
+    login(client, "radgiver@fylke.test")
+    token = csrf_of(client, f"/ansatt/runder/{demo_round.id}/analyse")
+    assert analysis.latest_run(session, demo_round.id) is not None  # the demo analyses its rounds
+    r = client.post(f"/ansatt/runder/{demo_round.id}/analyse", data={"csrf_token": token})
+    assert r.status_code == 303
+    page = client.get(f"/ansatt/runder/{demo_round.id}/analyse")
+    assert page.status_code == 200
+    units = table_rows(page.text, "table.analysis-units")
+    assert len(units) > 30
+    first = BeautifulSoup(page.text, "html.parser").select_one("table.analysis-units tbody a")["href"]
+    detail = client.get(first)
+    assert detail.status_code == 200 and "Andel av verdien" in detail.text
+
+    coding_page = client.get(f"/ansatt/runder/{demo_round.id}/koding")
+    form = BeautifulSoup(coding_page.text, "html.parser").select_one("form.coding")
+    assert form is not None
+    r = client.post(
+        form["action"],
+        data={"csrf_token": token, "codes": ["samarbeid", "plan"]},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200 and "<html" not in r.text and "Bekreftet" in r.text
+    fresh(session)
+    coding_id = int(form["action"].rsplit("/", 1)[1])
+    coding = session.get(ThemeCoding, coding_id)
+    assert coding is not None and coding.staff_codes == ["plan", "samarbeid"]
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "theme.confirm")).first()
+    # The next model is trained on the confirmed coding too, and says so in its version.
+    assert analysis.confirmed_codings(session)[0][1] == ["plan", "samarbeid"]
+    client.post(f"/ansatt/runder/{demo_round.id}/analyse", data={"csrf_token": token})
+    fresh(session)
+    runs = session.exec(select(AnalysisRun).order_by(AnalysisRun.id)).all()
+    assert runs[-1].model_version.endswith("-1") and runs[0].model_version.endswith("-0")
+    assert "Cohens kappa" in client.get(f"/ansatt/runder/{demo_round.id}/koding").text
+
+
+def test_a_leser_reads_the_analysis_but_cannot_code(
+    client: TestClient, session: Session, demo_round: Round
+) -> None:
+    make_staff(session, Role.leser)
+    login(client, "leser@fylke.test")
+    assert client.get(f"/ansatt/runder/{demo_round.id}/analyse").status_code == 200
+    assert client.get(f"/ansatt/runder/{demo_round.id}/koding").status_code == 403
+
+
+def test_training_file_feeds_the_cli(session: Session, settings: Settings, demo_round: Round) -> None:
+    analysis.classifier(session, settings.data_dir)
+    lines = (settings.data_dir / "theme_training.jsonl").read_text(encoding="utf-8").splitlines()
+    assert all("text" in json.loads(line) for line in lines)
