@@ -25,10 +25,10 @@ from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from numpy.typing import NDArray
 from simplemma import Lemmatizer
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.utils import Tags
 from stop_words import get_stop_words
+
+from analysis.estimators import TextTransformer
 
 Language = Literal["nb", "nn"]
 
@@ -203,7 +203,7 @@ def lemma_string(text: str, lang: Language | None = None) -> str:
     return " ".join(lemmas(text, lang))
 
 
-class NorwegianLemmatizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+class NorwegianLemmatizer(TextTransformer):
     """Texts in, space-joined lemmas out (see ``lemmas``); learns nothing.
 
     Parameters
@@ -220,70 +220,12 @@ class NorwegianLemmatizer(TransformerMixin, BaseEstimator):  # type: ignore[misc
     def __init__(self, lang: Language | None = None) -> None:
         self.lang = lang
 
-    def fit(self, X: Any, y: Any = None) -> NorwegianLemmatizer:
-        """Check the parameters and the input; nothing is learned but the number of text columns."""
-        array = self._validate(X)
-        # The wording of these errors follows scikit-learn's own, which its estimator checks expect.
-        if array.shape[0] == 0:
-            raise ValueError(
-                f"Found array with 0 sample(s) (shape={array.shape}) while a minimum of 1 is required."
-            )
-        if array.ndim == 2 and array.shape[1] == 0:
-            raise ValueError(
-                f"Found array with 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
-            )
-        if array.ndim == 2:
-            self.n_features_in_ = array.shape[1]
-        elif hasattr(self, "n_features_in_"):
-            del self.n_features_in_
-        return self
-
-    def transform(self, X: Any) -> NDArray[np.object_]:
-        """Lemmatise each text (each cell, for 2-D input)."""
-        array = self._validate(X)
-        expected = getattr(self, "n_features_in_", None)
-        if expected is not None and array.ndim != 2:
-            raise ValueError(
-                f"Expected 2D array of texts, got 1D array instead; fitted on {expected} text columns. "
-                "Reshape your data or fit on a 1-D sequence of texts."
-            )
-        if expected is not None and array.shape[1] != expected:
-            raise ValueError(
-                f"X has {array.shape[1]} features, but {type(self).__name__} is expecting {expected} features as input."
-            )
-        out = np.empty(array.shape, dtype=object)
-        flat_out = out.reshape(-1)
-        for i, value in enumerate(array.reshape(-1)):
-            flat_out[i] = lemma_string(_as_text(value), self.lang)
-        return out
-
-    def _validate(self, X: Any) -> NDArray[Any]:
+    def _check_params(self) -> None:
         if self.lang not in (None, "nb", "nn"):
             raise ValueError(f"lang must be None, 'nb' or 'nn', got {self.lang!r}")
-        if isinstance(X, str):
-            raise ValueError("Expected a sequence of texts, got a single string; wrap it in a list.")
-        if hasattr(X, "tocsr"):
-            raise TypeError("NorwegianLemmatizer reads texts, not sparse matrices.")
-        array = np.asarray(X, dtype=object)
-        if array.ndim not in (1, 2):
-            raise ValueError(f"Expected a 1-D sequence or 2-D array of texts, got {array.ndim} dimensions.")
-        if any(isinstance(value, complex) for value in array.reshape(-1)):
-            raise ValueError("Complex data not supported: expected texts.")
-        return array
 
-    def __sklearn_tags__(self) -> Tags:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = []
-        return tags
-
-
-def _as_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return value if isinstance(value, str) else str(value)
+    def _text(self, text: str) -> str:
+        return lemma_string(text, self.lang)
 
 
 # --- Features for the theme classifier -----------------------------------------------------------

@@ -176,7 +176,9 @@ def _themes_needs_topics(
     parameters: dict[str, Any],
 ) -> dict[str, Any]:
     # Long answers carry themes; a short text field holds a job title or a document's name.
-    texts = [t for t in free_texts(definition, rows) if t.question.type == "longtext" or t.key != t.question.id]
+    texts = [
+        t for t in free_texts(definition, rows) if t.question.type == "longtext" or t.key != t.question.id
+    ]
     masked = [mask(t.text) for t in texts]
     proba = model.predict_proba(masked) if masked else np.zeros((0, len(CODES)))
     predicted = model.codes_from_proba(proba)  # no second pass over the texts

@@ -28,7 +28,7 @@ from survey_app.models import (
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services import invitations, mail
 from survey_app.services.catalog import definition_of
-from survey_app.services.register import region_names
+from survey_app.services.register import contact_addresses, region_names
 from survey_app.services.responses import Progress, progress_of
 
 STATUSES = [s.value for s in ResponseStatus]
@@ -180,9 +180,7 @@ def send_reminders(
     if municipality_ids is not None:
         query = query.where(col(Municipality.id).in_(municipality_ids))
     rows = session.exec(query.order_by(col(Municipality.kommunenummer))).all()
-    addresses: dict[int, list[str]] = defaultdict(list)
-    for contact in session.exec(select(MunicipalityContact)):
-        addresses[contact.municipality_id].append(contact.email)
+    addresses = contact_addresses(session)
     messages, reminded, missing = [], [], []
     for response, municipality, invitation in rows:
         assert municipality.id is not None

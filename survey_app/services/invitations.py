@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 from survey_app import audit
 from survey_app.config import Settings
 from survey_app.db import begin_write
-from survey_app.models import Invitation, Municipality, MunicipalityContact, Round, RoundStatus, utcnow
+from survey_app.models import Invitation, Municipality, Round, RoundStatus, utcnow
 from survey_app.security import invitation_token, new_salt, token_hash
-from survey_app.services import mail
+from survey_app.services import mail, register
 
 
 class LinkProblem(enum.StrEnum):
@@ -136,9 +136,7 @@ def send_all(session: Session, *, round_: Round, settings: Settings, actor: str)
         .where(Invitation.round_id == round_.id, col(Invitation.revoked_at).is_(None))
         .order_by(Municipality.kommunenummer)
     ).all()
-    addresses: dict[int, list[str]] = {}
-    for contact in session.exec(select(MunicipalityContact)):
-        addresses.setdefault(contact.municipality_id, []).append(contact.email)
+    addresses = register.contact_addresses(session)
     messages, missing = [], []
     secret = settings.resolved_secret_key()
     for invitation, municipality in rows:

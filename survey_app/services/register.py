@@ -148,6 +148,14 @@ def _replace_contacts(session: Session, municipality: Municipality, emails: tupl
         session.add(MunicipalityContact(municipality_id=municipality.id, email=email))
 
 
+def contact_addresses(session: Session) -> dict[int, list[str]]:
+    """Each municipality's contact e-mail addresses (for invitations and reminders)."""
+    addresses: dict[int, list[str]] = {}
+    for contact in session.exec(select(MunicipalityContact).order_by(col(MunicipalityContact.id))):
+        addresses.setdefault(contact.municipality_id, []).append(contact.email)
+    return addresses
+
+
 def region_names(session: Session, municipality_ids: list[int]) -> dict[int, list[str]]:
     """Each municipality's regions, primary first."""
     out: dict[int, list[str]] = {m: [] for m in municipality_ids}
