@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format clean check-python migration
+.PHONY: run test lint format clean check-python migration bench
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Innspill trenger Python 3.11 eller nyere (fant " + sys.version.split()[0] + "). Sett PYTHON=python3.11 eller nyere.")'
@@ -27,6 +27,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# Benchmarks: numbers, not pass/fail (see docs/benchmarks.md).
+bench: $(VENV)/.installed
+	$(BIN)/python bench/analysis_scale.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check survey_app analysis tests
