@@ -37,6 +37,8 @@ ACTION_LABELS = {
     "api_token.revoke": "API-nøkkel trukket tilbake",
     "user.create": "Bruker opprettet",
     "user.deactivate": "Bruker deaktivert",
+    "analysis.run": "Analyse kjørt",
+    "theme.confirm": "Temaer bekreftet",
 }
 
 
