@@ -80,6 +80,14 @@ Auditor = Annotated[StaffUser, Depends(permission(Action.view_audit))]
 Coder = Annotated[StaffUser, Depends(permission(Action.code_themes))]
 
 
+def round_or_404(session: Session, round_id: int) -> Round:
+    """The round a staff URL names, or the 404 page."""
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise HTTPException(404, "Runden finnes ikke.")
+    return round_
+
+
 def current_draft(request: Request, session: SessionDep) -> Draft:
     """The response of the invitation in this browser session; nothing else is reachable from it."""
     invitation_id = request.session.get(INVITATION_KEY)

@@ -6,13 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from analysis.themes import CODES, load_codebook
 from survey_app import audit, htmx
-from survey_app.deps import Coder, SessionDep, SettingsDep, Viewer
+from survey_app.deps import Coder, SessionDep, SettingsDep, Viewer, round_or_404
 from survey_app.forms import display_value
-from survey_app.models import Answer, Municipality, Round, ThemeCoding
+from survey_app.models import Answer, Municipality, ThemeCoding
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import Action, can
 from survey_app.services import analysis
@@ -21,20 +21,13 @@ from survey_app.services.followup import round_definition
 router = APIRouter()
 
 
-def _round_or_404(session: Session, round_id: int) -> Round:
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        raise HTTPException(404, "Runden finnes ikke.")
-    return round_
-
-
 def _labels() -> dict[str, str]:
     return {c.code: c.label for c in load_codebook(analysis.CODEBOOK).codes}
 
 
 @router.get("/ansatt/runder/{round_id}/analyse", name="round_analysis")
 def analysis_page(round_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     run = analysis.latest_run(session, round_id)
     context: dict[str, Any] = {
         "round": round_,
@@ -54,7 +47,7 @@ def analysis_page(round_id: int, request: Request, session: SessionDep, user: Vi
 def analysis_run(
     round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: Coder
 ) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     analysis.analyze(session, round_=round_, actor=audit.staff_actor(user), data_dir=settings.data_dir)
     htmx.flash(request, "Analysen er kjørt på nytt med svarene som er sendt inn nå.")
     return RedirectResponse(request.url_for("round_analysis", round_id=round_id), status_code=303)
@@ -62,7 +55,7 @@ def analysis_run(
 
 @router.get("/ansatt/runder/{round_id}/analyse/kommuner/{unit}", name="round_analysis_unit")
 def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDep, user: Viewer) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     run = analysis.latest_run(session, round_id)
     if run is None or unit not in run.results["units"]:
         raise HTTPException(404, "Kommunen finnes ikke i analysen av denne runden.")
@@ -113,7 +106,7 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
 def coding_page(
     round_id: int, request: Request, session: SessionDep, user: Coder, vis: str = "ukodet"
 ) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     query = (
         select(ThemeCoding, Answer, Municipality)
         .join(SurveyResponse, col(SurveyResponse.id) == col(ThemeCoding.response_id))
@@ -152,7 +145,7 @@ def coding_page(
 async def coding_confirm(
     round_id: int, coding_id: int, request: Request, session: SessionDep, user: Coder
 ) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     coding = session.get(ThemeCoding, coding_id)
     response = session.get(SurveyResponse, coding.response_id) if coding else None
     if coding is None or response is None or response.round_id != round_id:

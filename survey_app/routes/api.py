@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from survey_app import audit, htmx
-from survey_app.deps import SessionDep
+from survey_app.deps import SessionDep, round_or_404
 from survey_app.models import Round, StaffUser
 from survey_app.permissions import Action, can
 from survey_app.services import api_tokens, exports, results, rounds
@@ -80,13 +80,6 @@ def _round_out(session: Session, round_: Round) -> RoundOut:
     )
 
 
-def _round_or_404(session: Session, round_id: int) -> Round:
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        raise HTTPException(404, "Runden finnes ikke.")
-    return round_
-
-
 def _log(session: Session, user: StaffUser, request: Request, object_id: object = "") -> None:
     record_read(
         session,
@@ -108,7 +101,7 @@ def list_rounds(request: Request, session: SessionDep, user: ApiUser) -> list[Ro
     "/runder/{round_id}", name="api_round", summary="Én runde med svarstatus", response_model=RoundOut
 )
 def get_round(round_id: int, request: Request, session: SessionDep, user: ApiUser) -> RoundOut:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     _log(session, user, request, round_id)
     return _round_out(session, round_)
 
@@ -125,7 +118,7 @@ def round_answers(
     pabegynte: bool = False,
 ) -> dict[str, Any]:
     """Answers as codes, like the JSON export: ``pabegynte=true`` includes responses not yet submitted."""
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     rows = results.load_rows(session, round_id=round_id, include_in_progress=pabegynte, region=region or None)
     _log(session, user, request, round_id)
     return exports.to_json(round_definition(session, round_), rows)
@@ -138,7 +131,7 @@ def round_results(
     round_id: int, request: Request, session: SessionDep, user: ApiUser, region: str = ""
 ) -> dict[str, Any]:
     """Counts and shares per answer option, n and «vet ikke» apart, for submitted responses."""
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     definition = round_definition(session, round_)
     rows = results.load_rows(session, round_id=round_id, region=region or None)
     _log(session, user, request, round_id)

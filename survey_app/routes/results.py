@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from analysis.privacy import mask
 from survey_app import audit, htmx
-from survey_app.deps import Exporter, SessionDep, Viewer
+from survey_app.deps import Exporter, SessionDep, Viewer, round_or_404
 from survey_app.models import Municipality, Round
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import Action, can
@@ -25,9 +25,7 @@ router = APIRouter()
 
 
 def _round_or_404(session: Session, round_id: int) -> tuple[Round, QuestionnaireDef]:
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        raise HTTPException(404, "Runden finnes ikke.")
+    round_ = round_or_404(session, round_id)
     return round_, round_definition(session, round_)
 
 

@@ -13,21 +13,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from survey_app import audit, htmx
-from survey_app.deps import Reminder, RoundAdmin, SessionDep, SettingsDep, Viewer
-from survey_app.models import Invitation, Municipality, MunicipalityRegion, Region, Round, RoundStatus
+from survey_app.deps import Reminder, RoundAdmin, SessionDep, SettingsDep, Viewer, round_or_404
+from survey_app.models import Invitation, Municipality, MunicipalityRegion, Region, RoundStatus
 from survey_app.permissions import Action, can
 from survey_app.routes.staff import ROUND_STATUS_LABELS, STATUS_LABELS
 from survey_app.services import catalog, followup, invitations, mail, rounds
 from survey_app.services.catalog import definition_of
 
 router = APIRouter()
-
-
-def _round_or_404(session: Session, round_id: int) -> Round:
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        raise HTTPException(404, "Runden finnes ikke.")
-    return round_
 
 
 # --- create -------------------------------------------------------------------------------------------
@@ -163,7 +156,7 @@ async def round_create(
 
 @router.post("/ansatt/runder/{round_id}/status", name="round_status")
 async def round_status(round_id: int, request: Request, session: SessionDep, user: RoundAdmin) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     wanted = (await request.form()).get("status")
     if wanted not in ("open", "closed"):
         raise HTTPException(400, "Ukjent status for runden.")
@@ -184,7 +177,7 @@ def round_dashboard(
     region: str | None = None,
     status: str | None = None,
 ) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     region = region or None
     status = status if status in followup.STATUSES else None
     board = followup.dashboard(session, round_=round_, region=region, status=status)
@@ -211,7 +204,7 @@ def round_dashboard(
 async def round_remind(
     round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: Reminder
 ) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     form = await request.form()
     chosen = [int(v) for v in form.getlist("municipality") if isinstance(v, str) and v.isdigit()]
     everyone = form.get("alle") == "1"
@@ -266,7 +259,7 @@ def _sent_text(sent: int, without: list[str], one: str, many: str) -> str:
 def round_invitations(
     round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: RoundAdmin
 ) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     rows = session.exec(
         select(Invitation, Municipality)
         .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
@@ -297,7 +290,7 @@ def round_invitations(
 def round_invitations_csv(
     round_id: int, session: SessionDep, settings: SettingsDep, user: RoundAdmin
 ) -> Response:
-    _round_or_404(session, round_id)
+    round_or_404(session, round_id)
     rows = invitations.export_rows(
         session, round_id=round_id, secret_key=settings.resolved_secret_key(), base_url=settings.base_url
     )
@@ -360,7 +353,7 @@ def invitation_revoke(
 def invitations_send(
     round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: RoundAdmin
 ) -> Response:
-    round_ = _round_or_404(session, round_id)
+    round_ = round_or_404(session, round_id)
     if not mail.configured(settings):
         raise HTTPException(
             409, "E-post er ikke satt opp for Innspill. Last ned lenkene som CSV og send dem selv."
