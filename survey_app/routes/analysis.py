@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -21,8 +23,14 @@ from survey_app.services.followup import round_definition
 router = APIRouter()
 
 
+@lru_cache(maxsize=4)
+def _labels_of(path: str, mtime: float) -> dict[str, str]:
+    return {c.code: c.label for c in load_codebook(Path(path)).codes}
+
+
 def _labels() -> dict[str, str]:
-    return {c.code: c.label for c in load_codebook(analysis.CODEBOOK).codes}
+    """The codes' Norwegian labels, read from the codebook once per version of the file, not per page."""
+    return _labels_of(str(analysis.CODEBOOK), analysis.CODEBOOK.stat().st_mtime)
 
 
 @router.get("/ansatt/runder/{round_id}/analyse", name="round_analysis")

@@ -197,14 +197,14 @@ def save(
         raise ReadOnly(draft.read_only_reason)
     begin_write(session)
     # Compare with what is stored now, inside the write transaction, not with what the page loaded.
+    # populate_existing: answers the page loaded earlier are overwritten with the stored values in this one
+    # query, instead of one refresh per answer.
     fresh = session.exec(
-        select(Answer).where(
-            Answer.response_id == draft.response.id, col(Answer.question_id).in_(list(changes))
-        )
+        select(Answer)
+        .where(Answer.response_id == draft.response.id, col(Answer.question_id).in_(list(changes)))
+        .execution_options(populate_existing=True)
     ).all()
     draft.answers.update({a.question_id: a for a in fresh})
-    for answer in fresh:
-        session.refresh(answer)
     now = utcnow()
     results: list[KeyResult] = []
     for key, (value, base) in changes.items():
