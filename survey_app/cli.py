@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
@@ -253,6 +253,45 @@ def analyze(
         f"{len(results['topics'])} nye temaer."
     )
     typer.echo(f"  Data per {run.snapshot_at}, {run.code_version}, modell {run.model_version}.")
+
+
+@app.command()
+def recommend(
+    input_file: Annotated[Path, typer.Option("--input", help="Tallene per kommune (CSV).")],
+    total: Annotated[int, typer.Option("--total", min=0, help="Antallet fylket skal fordele.")],
+    output: Annotated[Path, typer.Option("--output", help="Hvor anbefalingen skrives (CSV).")],
+    rules_file: Annotated[
+        Path | None, typer.Option("--rules", help="Regelfil (YAML); uten den brukes standardreglene.")
+    ] = None,
+) -> None:
+    """The settlement recommendation from a figures CSV, a total and the rules: numbers and begrunnelse."""
+    from analysis.settlement import Infeasible, RulesError
+    from analysis.settlement_rules import RulesFileError, load_rules
+    from survey_app.services import recommendation
+
+    def fail(lines: list[str], code: int) -> NoReturn:
+        for line in lines:
+            typer.echo(f"Feil: {line}", err=True)
+        raise typer.Exit(code)
+
+    try:
+        rules = load_rules(rules_file)
+        figures = recommendation.read_figures(input_file.read_bytes())
+        result = recommendation.compute(figures.rows, figures.criteria_columns, total=total, rules=rules)
+    except OSError as error:
+        fail([f"kan ikke lese {error.filename} ({error.strerror})"], 1)
+    except (RulesFileError, recommendation.FiguresError) as error:
+        fail(error.problems, 1)
+    except RulesError as error:
+        fail([str(error)], 1)
+    except Infeasible as error:
+        fail(["Reglene kan ikke oppfylles samtidig. Ingen fil er skrevet.", *error.conflicts], 2)
+    output.write_text(recommendation.to_csv(result, rules), encoding="utf-8")
+    changed = sum(1 for a in result.allocations if a.change)
+    typer.echo(
+        f"Skrev anbefalingen for {len(result.allocations)} kommuner ({total} til sammen, "
+        f"{changed} endret fra i fjor) til {output}."
+    )
 
 
 @questionnaires_app.command("check")

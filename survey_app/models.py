@@ -276,3 +276,29 @@ class AuditEvent(SQLModel, table=True):
     object_type: str = Field(default="", max_length=50)
     object_id: str = Field(default="", max_length=50)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class Scenario(SQLModel, table=True):
+    """A named version of the settlement recommendation: the figures, the total, the rules and the overrides.
+
+    The figures (one row per municipality, from the imported CSV and the round's analysis) are a snapshot,
+    so a scenario gives the same numbers tomorrow. ``overrides`` maps a kommunenummer to
+    ``{antall, begrunnelse, av, tid}``.
+    """
+
+    __tablename__ = "scenario"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
+    total: int = 0
+    rules: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    figures: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    criteria_columns: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    figures_source: str = Field(default="", max_length=300)
+    figures_imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    index_source: str = Field(default="", max_length=300)
+    overrides: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    is_final: bool = False
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -104,20 +104,7 @@ def to_csv(header: Sequence[str], body: Sequence[Sequence[Cell]], *, delimiter: 
 
 def to_xlsx(definition: QuestionnaireDef, rows: Sequence[Row], lang: str = "nb") -> bytes:
     """A workbook with the sheets «Svar» (the answer table), «Kodebok» and «Fritekst»."""
-    # Write-only mode streams rows to the file instead of building every cell object first.
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def sheet(title: str, header: Sequence[str], body: Sequence[Sequence[Cell]]) -> None:
-        ws = workbook.create_sheet(title)
-        ws.freeze_panes = "A2"
-        ws.append([_header_cell(ws, name, bold) for name in header])
-        for line in body:
-            ws.append([_xlsx_cell(c) for c in line])
-
     header, body = answer_table(definition, rows, lang)
-    sheet("Svar", header, body)
-    sheet("Kodebok", ["nøkkel", "spørsmål", "rad", "type", "verdier"], _codebook(definition, lang))
     texts = [
         [
             f.municipality.kommunenummer,
@@ -129,9 +116,31 @@ def to_xlsx(definition: QuestionnaireDef, rows: Sequence[Row], lang: str = "nb")
         ]
         for f in free_texts(definition, rows)
     ]
-    sheet("Fritekst", ["kommunenummer", "kommune", "region", "spørsmål id", "spørsmål", "tekst"], texts)
+    return workbook(
+        [
+            ("Svar", header, body),
+            ("Kodebok", ["nøkkel", "spørsmål", "rad", "type", "verdier"], _codebook(definition, lang)),
+            ("Fritekst", ["kommunenummer", "kommune", "region", "spørsmål id", "spørsmål", "tekst"], texts),
+        ]
+    )
+
+
+Sheet = tuple[str, Sequence[str], Sequence[Sequence[Cell]]]
+
+
+def workbook(sheets: Sequence[Sheet]) -> bytes:
+    """An XLSX file of (title, header, rows) sheets: bold frozen headers, text cells guarded and cleaned."""
+    # Write-only mode streams rows to the file instead of building every cell object first.
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, header, body in sheets:
+        ws = book.create_sheet(title)
+        ws.freeze_panes = "A2"
+        ws.append([_header_cell(ws, name, bold) for name in header])
+        for line in body:
+            ws.append([_xlsx_cell(c) for c in line])
     out = io.BytesIO()
-    workbook.save(out)
+    book.save(out)
     return out.getvalue()
 
 

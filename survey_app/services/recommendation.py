@@ -1,0 +1,496 @@
+"""The settlement recommendation as a use case: figures from a CSV, scenarios, overrides, files.
+
+The arithmetic and the wording live in ``analysis.settlement``; this module reads the county's figures
+(a CSV as Excel writes it: comma or semicolon, decimal comma, UTF-8 or Windows-1252), keeps scenarios in
+the database, and writes the result as CSV, XLSX and the rows of the printable report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from analysis.settlement import (
+    INDEX,
+    Infeasible,
+    Override,
+    Recommendation,
+    Rules,
+    RulesError,
+    Unit,
+    recommend,
+)
+from analysis.settlement_rules import RulesFileError, load_rules, rules_from_data, rules_to_data
+from analysis.settlement_text import percent
+from survey_app import audit
+from survey_app.db import begin_write
+from survey_app.models import AnalysisRun, Round, Scenario, utcnow
+from survey_app.services import exports
+from survey_app.templating import OSLO
+
+REQUIRED = ("kommunenummer", "kommune", "forrige_anmodning", "vedtak")
+FIXED = (*REQUIRED, "region")
+OUTPUT = ("kommunenummer", "kommune", "region", "anbefalt", "begrunnelse")
+MAX_ROWS = 2_000
+
+
+class FiguresError(ValueError):
+    """The figures file cannot be used; ``problems`` name the line and column, in Norwegian."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class Figures:
+    """One row per municipality, JSON-ready, and the numeric columns that can serve as criteria."""
+
+    rows: list[dict[str, Any]]
+    criteria_columns: list[str]
+    ignored: dict[str, str] = field(default_factory=dict)  # column → why it cannot be a criterion
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves «CSV» in Windows-1252 unless told otherwise.
+        return data.decode("cp1252", errors="replace")
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+def parse_number(text: str) -> float | None:
+    """A number as Norwegians write it («12 345», «72,5») or as programs do («72.5»); blank is None."""
+    cleaned = _SPACES.sub("", text)
+    if not cleaned:
+        return None
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(text) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value
+
+
+def read_figures(data: bytes | str) -> Figures:
+    """Read the county's figures: ``kommunenummer, kommune, region, forrige_anmodning, vedtak`` and criteria."""
+    text = data if isinstance(data, str) else _decode(data)
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise FiguresError(
+            [
+                f"Linje 1: kolonnen «{c}» mangler. Filen må ha kolonnene {', '.join(REQUIRED)}."
+                for c in missing
+            ]
+        )
+    reader.fieldnames = header
+    extra = [h for h in header if h and h not in FIXED]
+    problems: list[str] = []
+    ignored: dict[str, str] = {}
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for line, raw in enumerate(reader, start=2):
+        if len(rows) >= MAX_ROWS:
+            problems.append(f"Filen har mer enn {MAX_ROWS} rader.")
+            break
+        cells = {k: (v or "").strip() for k, v in raw.items() if isinstance(k, str)}
+        if not any(cells.values()):
+            continue
+        number = cells["kommunenummer"]
+        if not number.isdigit() or len(number) > 4:
+            problems.append(f"Linje {line}: kommunenummer «{number}» er ikke et kommunenummer (fire sifre).")
+            continue
+        number = number.zfill(4)
+        if number in seen:
+            problems.append(f"Linje {line}: kommune {number} står flere ganger.")
+            continue
+        seen.add(number)
+        row: dict[str, Any] = {
+            "kommunenummer": number,
+            "kommune": cells["kommune"] or number,
+            "region": cells.get("region", ""),
+            "kriterier": {},
+        }
+        for name, label in (("forrige_anmodning", "forrige_anmodning"), ("vedtak", "vedtak")):
+            try:
+                value = parse_number(cells[name])
+            except ValueError:
+                problems.append(f"Linje {line}: {label} «{cells[name]}» er ikke et tall.")
+                continue
+            if value is not None and (value < 0 or value != int(value)):
+                problems.append(f"Linje {line}: {label} «{cells[name]}» må være et helt tall, 0 eller mer.")
+                continue
+            row[name] = None if value is None else int(value)
+        row["forrige_anmodning"] = row.get("forrige_anmodning") or 0
+        row.setdefault("vedtak", None)
+        for column in extra:
+            try:
+                value = parse_number(cells.get(column, ""))
+            except ValueError:
+                ignored.setdefault(column, f"linje {line} har «{cells[column]}», som ikke er et tall")
+                continue
+            if column == INDEX and value is not None and not 0 <= value <= 100:
+                problems.append(
+                    f"Linje {line}: integreringsindeks «{cells[column]}» må være mellom 0 og 100."
+                )
+                continue
+            row["kriterier"][column] = value
+        rows.append(row)
+    if problems:
+        raise FiguresError(problems)
+    if not rows:
+        raise FiguresError(["Filen har ingen kommuner."])
+    columns = [c for c in extra if c not in ignored]
+    for row in rows:
+        row["kriterier"] = {c: row["kriterier"].get(c) for c in columns}
+    return Figures(rows, columns, ignored)
+
+
+def units(rows: Sequence[Mapping[str, Any]]) -> list[Unit]:
+    return [
+        Unit(
+            kommunenummer=r["kommunenummer"],
+            name=r["kommune"],
+            region=r.get("region", ""),
+            last_request=int(r.get("forrige_anmodning") or 0),
+            decision=r.get("vedtak"),
+            criteria=r.get("kriterier", {}),
+        )
+        for r in rows
+    ]
+
+
+def check_columns(rules: Rules, columns: Sequence[str]) -> None:
+    """A criterion with weight needs its column in the figures."""
+    absent = [c.column for c in rules.criteria if c.weight > 0 and c.column not in columns]
+    if absent:
+        names = ", ".join(f"«{c}»" for c in absent)
+        raise RulesError(f"Reglene bruker {names}, men tallene har ikke den kolonnen.")
+
+
+def compute(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    total: int,
+    rules: Rules,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Recommendation:
+    """The recommendation, or ``Infeasible``/``RulesError`` with a message for the adviser."""
+    check_columns(rules, columns)
+    chosen = {k: Override(int(o["antall"]), str(o["begrunnelse"])) for k, o in (overrides or {}).items()}
+    return recommend(units(rows), total=total, rules=rules, overrides=chosen)
+
+
+def output_table(result: Recommendation, rules: Rules) -> tuple[list[str], list[list[Any]]]:
+    """The CLI's and the workbook's table: the fixed columns, the change, then the criteria used."""
+    columns = [c.column for c in rules.criteria]
+    header = [*OUTPUT, "forrige_anmodning", "vedtak", "endring", *columns]
+    body = [
+        [
+            a.kommunenummer,
+            a.name,
+            a.region,
+            a.recommended,
+            a.explanation,
+            a.last_request,
+            a.decision,
+            a.change,
+            *[a.criteria.get(c) for c in columns],
+        ]
+        for a in result.allocations
+    ]
+    return header, body
+
+
+def to_csv(result: Recommendation, rules: Rules) -> str:
+    header, body = output_table(result, rules)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([["" if c is None else _plain(c) for c in line] for line in body])
+    return out.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value == int(value) else value
+
+
+# --- scenarios --------------------------------------------------------------------------------------
+
+
+def index_from_round(session: Session, round_id: int) -> tuple[dict[str, float | None], str] | None:
+    """Each municipality's integration index from the round's latest analysis, and where it came from."""
+    run = session.exec(
+        select(AnalysisRun).where(AnalysisRun.round_id == round_id).order_by(col(AnalysisRun.id).desc())
+    ).first()
+    round_ = session.get(Round, round_id)
+    if run is None or round_ is None:
+        return None
+    values = {u["kommunenummer"]: u["index"] for u in run.results.get("units", {}).values()}
+    when = run.created_at.astimezone(OSLO).strftime("%d.%m.%Y kl. %H.%M")
+    return values, f"Integreringsindeks fra analysen av «{round_.title}», kjørt {when}"
+
+
+def create_scenario(
+    session: Session,
+    *,
+    name: str,
+    total: int,
+    figures: Figures,
+    figures_source: str,
+    round_id: int | None,
+    actor: str,
+    rules: Rules | None = None,
+) -> Scenario:
+    """A new scenario from imported figures; with a round, the index comes from its latest analysis."""
+    begin_write(session)
+    rows = [dict(r, kriterier=dict(r["kriterier"])) for r in figures.rows]
+    columns = list(figures.criteria_columns)
+    index_source = ""
+    if round_id is not None:
+        found = index_from_round(session, round_id)
+        if found is None:
+            raise RulesError("Runden har ingen analyse ennå. Kjør analysen først, eller velg ingen runde.")
+        values, index_source = found
+        for r in rows:
+            r["kriterier"][INDEX] = values.get(r["kommunenummer"])
+        if INDEX not in columns:
+            columns.insert(0, INDEX)
+    elif INDEX in columns:
+        index_source = f"Integreringsindeks fra filen {figures_source}"
+    scenario = Scenario(
+        name=name,
+        round_id=round_id,
+        total=total,
+        rules=rules_to_data(rules or load_rules()),
+        figures=rows,
+        criteria_columns=columns,
+        figures_source=figures_source,
+        index_source=index_source,
+        created_by=actor,
+    )
+    session.add(scenario)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="recommendation.create",
+        object_type="scenario",
+        object_id=scenario.id,
+        details={"name": name, "total": total, "municipalities": len(rows), "source": figures_source},
+    )
+    session.commit()
+    return scenario
+
+
+def copy_scenario(session: Session, *, scenario: Scenario, name: str, actor: str) -> Scenario:
+    """A new, named version to try something else on; the original stays as it was."""
+    begin_write(session)
+    copy = Scenario(
+        name=name,
+        round_id=scenario.round_id,
+        total=scenario.total,
+        rules=dict(scenario.rules),
+        figures=list(scenario.figures),
+        criteria_columns=list(scenario.criteria_columns),
+        figures_source=scenario.figures_source,
+        figures_imported_at=scenario.figures_imported_at,
+        index_source=scenario.index_source,
+        overrides=dict(scenario.overrides),
+        created_by=actor,
+    )
+    session.add(copy)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="recommendation.copy",
+        object_type="scenario",
+        object_id=copy.id,
+        details={"from": scenario.id, "name": name},
+    )
+    session.commit()
+    return copy
+
+
+def scenario_rules(scenario: Scenario) -> Rules:
+    try:
+        return rules_from_data(scenario.rules)
+    except RulesFileError:
+        return load_rules()  # stored rules from an older version that no longer validate: start afresh
+
+
+def update_scenario(session: Session, *, scenario: Scenario, total: int, rules: Rules, actor: str) -> None:
+    begin_write(session)
+    session.refresh(scenario)
+    before = {"total": scenario.total, "rules": scenario.rules}
+    scenario.total = total
+    scenario.rules = rules_to_data(rules)
+    scenario.updated_at = utcnow()
+    if before != {"total": scenario.total, "rules": scenario.rules}:
+        audit.record(
+            session,
+            actor=actor,
+            action="recommendation.update",
+            object_type="scenario",
+            object_id=scenario.id,
+            details={"total": total, "rules": scenario.rules},
+        )
+    session.add(scenario)
+    session.commit()
+
+
+def set_override(
+    session: Session, *, scenario: Scenario, kommunenummer: str, number: int, reason: str, actor: str
+) -> None:
+    """Fix one municipality's number by hand; the reason is required and goes into its begrunnelse."""
+    begin_write(session)
+    session.refresh(scenario)
+    overrides = dict(scenario.overrides)
+    overrides[kommunenummer] = {
+        "antall": number,
+        "begrunnelse": reason,
+        "av": actor,
+        "tid": utcnow().isoformat(),
+    }
+    scenario.overrides = overrides
+    scenario.updated_at = utcnow()
+    session.add(scenario)
+    audit.record(
+        session,
+        actor=actor,
+        action="recommendation.override",
+        object_type="scenario",
+        object_id=scenario.id,
+        details={"kommunenummer": kommunenummer, "antall": number, "begrunnelse": reason},
+    )
+    session.commit()
+
+
+def remove_override(session: Session, *, scenario: Scenario, kommunenummer: str, actor: str) -> None:
+    begin_write(session)
+    session.refresh(scenario)
+    if kommunenummer not in scenario.overrides:
+        session.rollback()
+        return
+    scenario.overrides = {k: v for k, v in scenario.overrides.items() if k != kommunenummer}
+    scenario.updated_at = utcnow()
+    session.add(scenario)
+    audit.record(
+        session,
+        actor=actor,
+        action="recommendation.override_remove",
+        object_type="scenario",
+        object_id=scenario.id,
+        details={"kommunenummer": kommunenummer},
+    )
+    session.commit()
+
+
+def finalize(session: Session, *, scenario: Scenario, actor: str) -> None:
+    """Mark this scenario as the county's final recommendation (and no other)."""
+    begin_write(session)
+    for other in session.exec(select(Scenario).where(col(Scenario.is_final))):
+        other.is_final = False
+        session.add(other)
+    session.refresh(scenario)
+    scenario.is_final = True
+    scenario.updated_at = utcnow()
+    session.add(scenario)
+    audit.record(
+        session,
+        actor=actor,
+        action="recommendation.finalize",
+        object_type="scenario",
+        object_id=scenario.id,
+        details={"name": scenario.name, "total": scenario.total},
+    )
+    session.commit()
+
+
+def result_of(scenario: Scenario) -> tuple[Recommendation | None, list[str]]:
+    """The scenario's numbers, or the reasons there are none."""
+    try:
+        result = compute(
+            scenario.figures,
+            scenario.criteria_columns,
+            total=scenario.total,
+            rules=scenario_rules(scenario),
+            overrides=scenario.overrides,
+        )
+    except Infeasible as error:
+        return None, error.conflicts
+    except RulesError as error:
+        return None, [str(error)]
+    return result, []
+
+
+def to_xlsx(scenario: Scenario, result: Recommendation) -> bytes:
+    rules = scenario_rules(scenario)
+    header, body = output_table(result, rules)
+    rule_rows = [[name, value] for name, value in rule_lines(rules)]
+    sources = [
+        ["Tall fra fil", scenario.figures_source, _date(scenario.figures_imported_at)],
+        ["Integreringsindeks", scenario.index_source or "ikke brukt", ""],
+    ]
+    overrides = [
+        [k, o["antall"], o["begrunnelse"], o.get("av", ""), o.get("tid", "")]
+        for k, o in scenario.overrides.items()
+    ]
+    return exports.workbook(
+        [
+            ("Anbefaling", header, body),
+            ("Regler", ["regel", "verdi"], rule_rows),
+            ("Kilder", ["kilde", "beskrivelse", "dato"], sources),
+            ("Overstyringer", ["kommunenummer", "antall", "begrunnelse", "av", "tid"], overrides),
+        ]
+    )
+
+
+def _date(moment: datetime) -> str:
+    return moment.astimezone(OSLO).strftime("%d.%m.%Y")
+
+
+def rule_lines(rules: Rules) -> list[tuple[str, str]]:
+    """The rules in plain bokmål, for the report and the workbook."""
+    yes = {True: "ja", False: "nei"}
+    change = []
+    if rules.max_change is not None:
+        change.append(f"{rules.max_change}")
+    if rules.max_change_share is not None:
+        change.append(percent(rules.max_change_share) + " av fjorårets anmodning")
+    total_weight = sum(c.weight for c in rules.criteria if c.weight > 0) or 1
+    lines = [
+        ("Kommunestyrets vedtak er taket", yes[rules.decision_caps]),
+        ("Fjorårets anmodning er gulvet (om ikke vedtaket er lavere)", yes[rules.last_year_floor]),
+        ("Minstetall for en kommune som anmodes", str(rules.minimum)),
+        (
+            "Største endring fra i fjor",
+            " eller ".join(change) + " (den største gjelder)" if change else "ingen grense",
+        ),
+    ]
+    for c in rules.criteria:
+        share = (1 - rules.regional_balance) * c.weight / total_weight if c.weight > 0 else 0
+        better = "høyt er best" if c.direction == "hoy" else "lavt er best"
+        lines.append((f"Kriterium: {c.label} ({c.column})", f"vekt {percent(share)}, {better}"))
+    lines.append(("Lik andel per kommuneregion", percent(rules.regional_balance)))
+    return lines
