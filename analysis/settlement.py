@@ -155,6 +155,16 @@ def _bounds(unit: Unit, rules: Rules, override: Override | None) -> _Bounds:
     return _Bounds(lower, upper, upper_by, lower_by)
 
 
+def room(
+    units: Sequence[Unit], rules: Rules, overrides: Mapping[str, Override] | None = None
+) -> tuple[int, int | None]:
+    """The least and the most the rules allow in total (None: no upper limit): a feasible total lies between."""
+    bounds = [_bounds(u, rules, (overrides or {}).get(u.kommunenummer)) for u in units]
+    uppers = [b.upper for b in bounds]
+    most = None if None in uppers else sum(u for u in uppers if u is not None)
+    return sum(b.lower for b in bounds), most
+
+
 def _region(unit: Unit) -> str:
     # "Vestby / Jevnaker"-style double membership: the first council is the one that counts for balance.
     return unit.region.split("/")[0].strip()

@@ -78,6 +78,7 @@ RoundAdmin = Annotated[StaffUser, Depends(permission(Action.manage_rounds))]
 UserAdmin = Annotated[StaffUser, Depends(permission(Action.manage_users))]
 Auditor = Annotated[StaffUser, Depends(permission(Action.view_audit))]
 Coder = Annotated[StaffUser, Depends(permission(Action.code_themes))]
+Recommender = Annotated[StaffUser, Depends(permission(Action.recommend))]
 
 
 def round_or_404(session: Session, round_id: int) -> Round:

@@ -16,7 +16,7 @@ from survey_app.config import Settings, get_settings
 from survey_app.csrf import verify_csrf
 from survey_app.db import make_engine, upgrade
 from survey_app.middleware import SecurityHeaders
-from survey_app.routes import admin, analysis, api, health, respondent, results, rounds, staff
+from survey_app.routes import admin, analysis, api, health, recommendation, respondent, results, rounds, staff
 from survey_app.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -67,6 +67,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(results.router, **pages)  # type: ignore[arg-type]
     app.include_router(admin.router, **pages)  # type: ignore[arg-type]
     app.include_router(analysis.router, **pages)  # type: ignore[arg-type]
+    app.include_router(recommendation.router, **pages)  # type: ignore[arg-type]
     app.include_router(api.docs_router, **pages)  # type: ignore[arg-type]
     # The API is GET-only and authenticated by a header, not a cookie: CSRF does not apply.
     app.include_router(api.router)

@@ -16,6 +16,7 @@ class Action(enum.StrEnum):
     manage_users = "manage_users"
     view_audit = "view_audit"
     code_themes = "code_themes"  # confirm or correct the machine's themes; run the analysis
+    recommend = "recommend"  # prepare the settlement recommendation: scenarios, overrides, the final version
 
 
 GRID: dict[Role, frozenset[Action]] = {
@@ -23,7 +24,14 @@ GRID: dict[Role, frozenset[Action]] = {
     Role.admin: frozenset(Action),
     # rådgiver: all results, follow-up, coding, exports
     Role.radgiver: frozenset(
-        {Action.view_results, Action.export, Action.remind, Action.reopen_response, Action.code_themes}
+        {
+            Action.view_results,
+            Action.export,
+            Action.remind,
+            Action.reopen_response,
+            Action.code_themes,
+            Action.recommend,
+        }
     ),
     # leser: read only, on screen
     Role.leser: frozenset({Action.view_results}),

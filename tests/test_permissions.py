@@ -16,7 +16,7 @@ from sqlmodel import Session
 from survey_app.config import Settings
 from survey_app.models import ResponseStatus, Role
 from survey_app.permissions import GRID, Action, can
-from survey_app.services import api_tokens, responses
+from survey_app.services import api_tokens, recommendation, responses
 from tests.conftest import csrf_of, fresh
 from tests.factories import PASSWORD, World, make_staff, make_world
 
@@ -119,6 +119,38 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
     "api_round": ("GET", "/api/v1/runder/{round}", [401, 401, 401, 401, 401]),
     "api_round_answers": ("GET", "/api/v1/runder/{round}/svar", [401, 401, 401, 401, 401]),
     "api_round_results": ("GET", "/api/v1/runder/{round}/resultater", [401, 401, 401, 401, 401]),
+    "recommendation_list": ("GET", "/ansatt/anbefaling", [LOGIN, LOGIN, 200, 200, 200]),
+    "recommendation_create": ("POST", "/ansatt/anbefaling", [LOGIN, LOGIN, 403, 422, 422]),  # no file: 422
+    "recommendation_template": ("GET", "/ansatt/anbefaling/mal.csv", [LOGIN, LOGIN, 200, 200, 200]),
+    "recommendation_compare": (
+        "GET",
+        "/ansatt/anbefaling/sammenlign?id={scenario}",
+        [LOGIN, LOGIN, 200, 200, 200],
+    ),
+    "recommendation_scenario": ("GET", "/ansatt/anbefaling/{scenario}", [LOGIN, LOGIN, 200, 200, 200]),
+    "recommendation_update": ("POST", "/ansatt/anbefaling/{scenario}", [LOGIN, LOGIN, 403, 422, 422]),
+    "recommendation_override": (
+        "POST",
+        "/ansatt/anbefaling/{scenario}/overstyring",
+        [LOGIN, LOGIN, 403, 422, 422],
+    ),
+    "recommendation_override_remove": (
+        "POST",
+        "/ansatt/anbefaling/{scenario}/overstyring/3005/fjern",
+        [LOGIN, LOGIN, 403, 303, 303],
+    ),
+    "recommendation_copy": ("POST", "/ansatt/anbefaling/{scenario}/kopi", [LOGIN, LOGIN, 403, 303, 303]),
+    "recommendation_finalize": (
+        "POST",
+        "/ansatt/anbefaling/{scenario}/endelig",
+        [LOGIN, LOGIN, 403, 303, 303],
+    ),
+    "recommendation_xlsx": (
+        "GET",
+        "/ansatt/anbefaling/{scenario}/anbefaling.xlsx",
+        [LOGIN, LOGIN, 403, 200, 200],
+    ),
+    "recommendation_report": ("GET", "/ansatt/anbefaling/{scenario}/rapport", [LOGIN, LOGIN, 200, 200, 200]),
     "round_status": ("POST", "/ansatt/runder/{round}/status", [LOGIN, LOGIN, 403, 403, 303]),
     # Last: it needs a submitted response, which makes the respondent routes above read-only.
     "staff_reopen": ("POST", "/ansatt/svar/{response}/gjenapne", [LOGIN, LOGIN, 403, 303, 303]),
@@ -182,6 +214,17 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
     # Someone else's user and token: deactivating the first is allowed, revoking the second is not (404).
     colleague = make_staff(session, Role.leser, "kollega@fylke.test")
     api_token, _ = api_tokens.create(session, user=colleague, name="Kollegas nøkkel")
+    scenario = recommendation.create_scenario(
+        session,
+        name="Rutenett",
+        total=20,
+        figures=recommendation.read_figures(
+            "kommunenummer,kommune,forrige_anmodning,vedtak,integreringsindeks\n3005,Drammen,10,,50\n"
+        ),
+        figures_source="tall.csv",
+        round_id=None,
+        actor="test",
+    )
     ids = {
         "round": world.round.id,
         "response": response.id,
@@ -189,6 +232,7 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
         "municipality": response.municipality_id,
         "other_user": colleague.id,
         "token": api_token.id,
+        "scenario": scenario.id,
     }
     with client:
         for name, (method, template, expected) in GRID_ROUTES.items():

@@ -39,6 +39,12 @@ ACTION_LABELS = {
     "user.deactivate": "Bruker deaktivert",
     "analysis.run": "Analyse kjørt",
     "theme.confirm": "Temaer bekreftet",
+    "recommendation.create": "Anbefaling: scenario laget",
+    "recommendation.copy": "Anbefaling: lagret som nytt scenario",
+    "recommendation.update": "Anbefaling: total eller regler endret",
+    "recommendation.override": "Anbefaling: tall overstyrt",
+    "recommendation.override_remove": "Anbefaling: overstyring fjernet",
+    "recommendation.finalize": "Anbefaling: merket som endelig",
 }
 
 

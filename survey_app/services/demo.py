@@ -11,12 +11,14 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
+from analysis.settlement import room
+from analysis.settlement_rules import load_rules
 from survey_app import audit
 from survey_app.config import Settings
 from survey_app.forms import Value, keys_of, other_key
 from survey_app.models import Municipality, Response, Role, Round, RoundStatus, StaffUser
 from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
-from survey_app.services import analysis, catalog, register, responses, rounds, users
+from survey_app.services import analysis, catalog, recommendation, register, responses, rounds, users
 from survey_app.services.register import SHIPPED_REGISTER, parse_register
 
 DEMO_ADMIN_EMAIL = "admin@innspill.demo"
@@ -40,6 +42,46 @@ SAMPLE_TEXTS = [
     "Kommunen har et tett samarbeid med politiet og barnevernet om æresrelatert vold, og har egne rutiner for dette.",
     "Vi ønsker mer samskaping mellom stat, fylke og kommune, med felles kontaktpunkter og tydelige roller.",
 ]
+
+
+def demo_figures(session: Session, municipalities: list[Municipality]) -> recommendation.Figures:
+    """Made-up figures for the recommendation: last year's request, some council decisions, population."""
+    rng = random.Random(SEED + 1)
+    regions = register.region_names(session, [m.id for m in municipalities if m.id is not None])
+    rows = []
+    for m in municipalities:
+        people = int(rng.lognormvariate(9.6, 1.0))
+        last = max(0, min(120, round(people / 1500 + rng.gauss(0, 4)))) if rng.random() > 0.1 else 0
+        draw = rng.random()
+        decision = (
+            None if draw < 0.55 else (last + rng.choice([0, 5, 10, 15]) if draw < 0.9 else max(0, last - 5))
+        )
+        rows.append(
+            {
+                "kommunenummer": m.kommunenummer,
+                "kommune": m.name,
+                "region": " / ".join(regions.get(m.id or 0, [])),
+                "forrige_anmodning": last,
+                "vedtak": decision,
+                "kriterier": {"innbyggere": float(people)},
+            }
+        )
+    return recommendation.Figures(rows, ["innbyggere"])
+
+
+def _demo_scenario(session: Session, *, municipalities: list[Municipality], round_id: int) -> None:
+    figures = demo_figures(session, municipalities)
+    least, _ = room(recommendation.units(figures.rows), load_rules())
+    total = least + 60  # the year's national need grew a little: 60 more to share than the floors
+    recommendation.create_scenario(
+        session,
+        name="Utkast til anbefaling 2027",
+        total=total,
+        figures=figures,
+        figures_source="demotall-fiktive.csv",
+        round_id=round_id,
+        actor=audit.SYSTEM,
+    )
 
 
 @dataclass(frozen=True)
@@ -192,6 +234,8 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         # The analysis pages have something to show from the start; advisers re-run it as answers arrive.
         for analysed in (previous, survey):
             analysis.analyze(session, round_=analysed, actor=audit.SYSTEM, data_dir=settings.data_dir)
+    if created and previous.id is not None:
+        _demo_scenario(session, municipalities=municipalities, round_id=previous.id)
     if not session.exec(select(StaffUser).where(StaffUser.email == DEMO_ADMIN_EMAIL)).first():
         users.create_user(
             session,

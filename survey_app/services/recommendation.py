@@ -13,12 +13,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
 from analysis.settlement import (
     INDEX,
+    Criterion,
     Infeasible,
     Override,
     Recommendation,
@@ -494,3 +495,124 @@ def rule_lines(rules: Rules) -> list[tuple[str, str]]:
         lines.append((f"Kriterium: {c.label} ({c.column})", f"vekt {percent(share)}, {better}"))
     lines.append(("Lik andel per kommuneregion", percent(rules.regional_balance)))
     return lines
+
+
+# --- the scenario form ------------------------------------------------------------------------------
+
+
+def column_label(column: str) -> str:
+    return "Integreringsindeks" if column == INDEX else column.replace("_", " ").capitalize()
+
+
+def form_values(scenario: Scenario, rules: Rules) -> dict[str, str]:
+    """The scenario form's fields as text, from the stored rules."""
+    by_column = {c.column: c for c in rules.criteria}
+
+    def text(value: float | None) -> str:
+        return "" if value is None else str(_plain(value))
+
+    values = {
+        "total": str(scenario.total),
+        "minstetall": str(rules.minimum),
+        "vedtak_er_tak": "ja" if rules.decision_caps else "",
+        "fjoraret_er_gulv": "ja" if rules.last_year_floor else "",
+        "maks_endring": text(rules.max_change),
+        "maks_endring_andel": text(
+            None if rules.max_change_share is None else round(rules.max_change_share * 100, 2)
+        ),
+        "regional_balanse": text(round(rules.regional_balance * 100, 2)),
+    }
+    for column in scenario.criteria_columns:
+        c = by_column.get(column)
+        values[f"vekt__{column}"] = text(c.weight if c else 0)
+        values[f"retning__{column}"] = c.direction if c else "hoy"
+    return values
+
+
+def whole_number(text: str, *, blank: int | None, most: int = 1_000_000) -> int | None:
+    value = parse_number(text)
+    if value is None:
+        if blank is None:
+            return None
+        return blank
+    if value != int(value) or not 0 <= value <= most:
+        raise ValueError
+    return int(value)
+
+
+def rules_from_form(
+    form: Mapping[str, str], columns: Sequence[str]
+) -> tuple[Rules | None, int, dict[str, str]]:
+    """Rules and total from the scenario form, or the errors by field name (in Norwegian)."""
+    errors: dict[str, str] = {}
+
+    def whole(name: str, message: str, *, blank: int | None) -> int | None:
+        try:
+            return whole_number(form.get(name, ""), blank=blank)
+        except ValueError:
+            errors[name] = message
+            return None
+
+    def share(name: str, message: str, *, blank: float | None) -> float | None:
+        try:
+            value = parse_number(form.get(name, ""))
+        except ValueError:
+            value = -1.0
+        if value is None:
+            return blank
+        if not 0 <= value <= 100:
+            errors[name] = message
+            return None
+        return value / 100
+
+    total = whole("total", "Skriv et helt tall, 0 eller mer.", blank=None)
+    if total is None and "total" not in errors:
+        errors["total"] = "Skriv hvor mange fylket skal fordele."
+    minimum = whole("minstetall", "Skriv et helt tall, 0 eller mer.", blank=0)
+    max_change = whole("maks_endring", "Skriv et helt tall, eller la feltet stå tomt.", blank=None)
+    max_share = share(
+        "maks_endring_andel", "Skriv en prosent mellom 0 og 100, eller la feltet stå tomt.", blank=None
+    )
+    balance = share("regional_balanse", "Skriv en prosent mellom 0 og 100.", blank=0.0)
+    criteria = []
+    for column in columns:
+        try:
+            weight = parse_number(form.get(f"vekt__{column}", "")) or 0.0
+        except ValueError:
+            weight = -1.0
+        if not 0 <= weight <= 1000:
+            errors[f"vekt__{column}"] = "Skriv en vekt fra 0 til 1000."
+            continue
+        direction: Literal["hoy", "lav"] = "lav" if form.get(f"retning__{column}") == "lav" else "hoy"
+        if weight > 0:
+            criteria.append(Criterion(column, column_label(column), weight, direction))
+    if not criteria and (balance or 0) < 1 and not any(k.startswith("vekt__") for k in errors):
+        errors[f"vekt__{columns[0]}" if columns else "regional_balanse"] = (
+            "Minst ett kriterium må ha vekt over 0, eller den regionale balansen må være 100 %."
+        )
+    if errors:
+        return None, total or 0, errors
+    rules = Rules(
+        decision_caps=form.get("vedtak_er_tak") == "ja",
+        last_year_floor=form.get("fjoraret_er_gulv") == "ja",
+        minimum=minimum or 0,
+        max_change=max_change,
+        max_change_share=max_share,
+        criteria=tuple(criteria),
+        regional_balance=balance or 0.0,
+    )
+    return rules, total or 0, {}
+
+
+def template_csv(
+    rows: Sequence[tuple[str, str, str]], index: Mapping[str, float | None] | None = None
+) -> str:
+    """A figures file to fill in: the county's municipalities, and the index when a round is given."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["kommunenummer", "kommune", "region", "forrige_anmodning", "vedtak", INDEX]
+    writer.writerow(header)
+    for number, name, region in rows:
+        value = (index or {}).get(number)
+        writer.writerow([number, name, region, "", "", "" if value is None else round(value, 1)])
+    return out.getvalue()

@@ -1,0 +1,361 @@
+"""The settlement recommendation: scenarios from imported figures, what-if, overrides, comparison, report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from analysis.settlement import INDEX, RulesError
+from survey_app import audit, htmx
+from survey_app.deps import Exporter, Recommender, SessionDep, Viewer
+from survey_app.models import AnalysisRun, Municipality, Round, Scenario
+from survey_app.permissions import Action, can
+from survey_app.services import recommendation, register
+from survey_app.services.audit_log import record_read
+
+router = APIRouter()
+
+MAX_UPLOAD = 2 * 1024 * 1024
+# The rule fields' names in the error summary; the criteria's weights are added per scenario.
+FIELD_LABELS = {
+    "total": "Antall å fordele",
+    "minstetall": "Minstetall",
+    "maks_endring": "Største endring (antall)",
+    "maks_endring_andel": "Største endring (prosent)",
+    "regional_balanse": "Lik andel per region",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _scenario_or_404(session: Session, scenario_id: int) -> Scenario:
+    scenario = session.get(Scenario, scenario_id)
+    if scenario is None:
+        raise HTTPException(404, "Scenarioet finnes ikke.")
+    return scenario
+
+
+def _analysed_rounds(session: Session) -> list[Round]:
+    analysed = select(AnalysisRun.round_id).distinct()
+    return list(
+        session.exec(
+            select(Round).where(col(Round.id).in_(analysed)).order_by(col(Round.year).desc(), col(Round.id))
+        )
+    )
+
+
+def _list_context(session: Session, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "scenarios": list(session.exec(select(Scenario).order_by(col(Scenario.updated_at).desc()))),
+        "rounds": _analysed_rounds(session),
+        "form": form,
+        "errors": errors,
+    }
+
+
+@router.get("/ansatt/anbefaling", name="recommendation_list")
+def scenario_list(request: Request, session: SessionDep, user: Viewer) -> Response:
+    form = {"name": "", "total": "", "round_id": ""}
+    context = _list_context(session, form, {})
+    context["can_edit"] = can(user.role, Action.recommend)
+    return htmx.render(request, "staff/recommendation_list.html", context)
+
+
+@router.post("/ansatt/anbefaling", name="recommendation_create")
+async def scenario_create(
+    request: Request,
+    session: SessionDep,
+    user: Recommender,
+    name: Annotated[str, Form(max_length=200)] = "",
+    total: Annotated[str, Form(max_length=20)] = "",
+    round_id: Annotated[str, Form(max_length=20)] = "",
+    figures: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    form = {"name": name, "total": total, "round_id": round_id}
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Gi scenarioet et navn, for eksempel «Utkast 2027»."
+    try:
+        number = recommendation.whole_number(total, blank=None)
+    except ValueError:
+        number = None
+    if number is None:
+        errors["total"] = "Skriv hvor mange fylket skal fordele, som et helt tall."
+    data = await figures.read(MAX_UPLOAD + 1) if figures is not None and figures.filename else b""
+    parsed = None
+    if not data:
+        errors["figures"] = "Velg en CSV-fil med tallene per kommune."
+    elif len(data) > MAX_UPLOAD:
+        errors["figures"] = "Filen er større enn 2 MB. Del den opp, eller fjern kolonner som ikke brukes."
+    else:
+        try:
+            parsed = recommendation.read_figures(data)
+        except recommendation.FiguresError as error:
+            errors["figures"] = " ".join(error.problems[:5]) + (" …" if len(error.problems) > 5 else "")
+    chosen_round = int(round_id) if round_id.isdigit() else None
+    if not errors and parsed is not None and number is not None:
+        try:
+            scenario = recommendation.create_scenario(
+                session,
+                name=name.strip(),
+                total=number,
+                figures=parsed,
+                figures_source=(figures.filename if figures else "") or "",
+                round_id=chosen_round,
+                actor=audit.staff_actor(user),
+            )
+        except RulesError as error:
+            session.rollback()
+            errors["round_id"] = str(error)
+        else:
+            htmx.flash(request, f"Scenarioet «{scenario.name}» er laget med {len(parsed.rows)} kommuner.")
+            return RedirectResponse(
+                request.url_for("recommendation_scenario", scenario_id=scenario.id), status_code=303
+            )
+    context = _list_context(session, form, errors)
+    context["can_edit"] = True
+    return htmx.render(request, "staff/recommendation_list.html", context, status_code=422)
+
+
+@router.get("/ansatt/anbefaling/mal.csv", name="recommendation_template")
+def figures_template(
+    session: SessionDep, user: Viewer, runde: Annotated[str, Query(max_length=20)] = ""
+) -> Response:
+    """A figures file to fill in, listing the county's municipalities (and their index from a round)."""
+    municipalities = [
+        m
+        for m in session.exec(select(Municipality).order_by(col(Municipality.kommunenummer)))
+        if m.id is not None
+    ]
+    regions = register.region_names(session, [m.id for m in municipalities if m.id is not None])
+    rows = [(m.kommunenummer, m.name, " / ".join(regions.get(m.id or 0, []))) for m in municipalities]
+    found = recommendation.index_from_round(session, int(runde)) if runde.isdigit() else None
+    content = recommendation.template_csv(rows, found[0] if found else None)
+    headers = {"Content-Disposition": 'attachment; filename="anbefaling-tall.csv"'}
+    return Response(content.encode("utf-8-sig"), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _scenario_context(
+    scenario: Scenario, user: Any, form: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    rules = recommendation.scenario_rules(scenario)
+    result, conflicts = recommendation.result_of(scenario)
+    rows = scenario.figures
+    return {
+        "scenario": scenario,
+        "field_labels": FIELD_LABELS,
+        "rules": rules,
+        "result": result,
+        "conflicts": conflicts,
+        "form": form or recommendation.form_values(scenario, rules),
+        "errors": errors or {},
+        "columns": scenario.criteria_columns,
+        "column_label": recommendation.column_label,
+        "rule_lines": recommendation.rule_lines(rules),
+        "municipalities": sorted(((r["kommunenummer"], r["kommune"]) for r in rows), key=lambda kv: kv[1]),
+        "override_form": {"kommunenummer": "", "antall": "", "begrunnelse": ""},
+        "override_errors": {},
+        "can_edit": can(user.role, Action.recommend),
+        "can_export": can(user.role, Action.export),
+        "index": INDEX,
+        "oob": False,
+    }
+
+
+@router.get("/ansatt/anbefaling/sammenlign", name="recommendation_compare")
+def scenario_compare(
+    request: Request, session: SessionDep, user: Viewer, id: Annotated[list[int] | None, Query()] = None
+) -> Response:
+    """Scenarios side by side: each municipality's number in each, with last year's request."""
+    chosen = [s for i in (id or [])[:6] if (s := session.get(Scenario, i)) is not None]
+    columns: list[dict[str, Any]] = []
+    names: dict[str, tuple[str, str, int]] = {}
+    for s in chosen:
+        result, conflicts = recommendation.result_of(s)
+        numbers: dict[str, int] = {}
+        if result is not None:
+            for a in result.allocations:
+                numbers[a.kommunenummer] = a.recommended
+                names.setdefault(a.kommunenummer, (a.name, a.region, a.last_request))
+        columns.append(
+            {"scenario": s, "numbers": numbers, "conflicts": conflicts, "sum": sum(numbers.values())}
+        )
+    table = []
+    for number, (name, region, last) in sorted(names.items(), key=lambda kv: kv[1][0]):
+        values = [c["numbers"].get(number) for c in columns]
+        present = [v for v in values if v is not None]
+        table.append(
+            {
+                "name": name,
+                "region": region,
+                "last": last,
+                "values": values,
+                "spread": max(present) - min(present),
+            }
+        )
+    return htmx.render(
+        request,
+        "staff/recommendation_compare.html",
+        {
+            "all": list(session.exec(select(Scenario).order_by(col(Scenario.updated_at).desc()))),
+            "chosen": [s.id for s in chosen],
+            "columns": columns,
+            "table": table,
+            "last_sum": sum(row["last"] for row in table),
+        },
+    )
+
+
+@router.get("/ansatt/anbefaling/{scenario_id}", name="recommendation_scenario")
+def scenario_page(scenario_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
+    scenario = _scenario_or_404(session, scenario_id)
+    return htmx.render(
+        request, "staff/recommendation.html", _scenario_context(scenario, user), block="result"
+    )
+
+
+@router.post("/ansatt/anbefaling/{scenario_id}", name="recommendation_update")
+async def scenario_update(
+    scenario_id: int, request: Request, session: SessionDep, user: Recommender
+) -> Response:
+    """Change the total and the rules; htmx gets the new table at once, and the change is saved."""
+    scenario = _scenario_or_404(session, scenario_id)
+    raw = await request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str) and len(v) <= 50}
+    rules, total, errors = recommendation.rules_from_form(form, scenario.criteria_columns)
+    if rules is not None:
+        recommendation.update_scenario(
+            session, scenario=scenario, total=total, rules=rules, actor=audit.staff_actor(user)
+        )
+    context = _scenario_context(scenario, user, form, errors)
+    context["oob"] = htmx.is_htmx(request)
+    # An htmx swap must be a 2xx; a plain form post that failed says so in its status.
+    status = 422 if errors and not htmx.is_htmx(request) else 200
+    return htmx.render(request, "staff/recommendation.html", context, block="result", status_code=status)
+
+
+@router.post("/ansatt/anbefaling/{scenario_id}/overstyring", name="recommendation_override")
+def scenario_override(
+    scenario_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Recommender,
+    kommunenummer: Annotated[str, Form(max_length=10)] = "",
+    antall: Annotated[str, Form(max_length=20)] = "",
+    begrunnelse: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    scenario = _scenario_or_404(session, scenario_id)
+    known = {r["kommunenummer"] for r in scenario.figures}
+    errors = {}
+    if kommunenummer not in known:
+        errors["kommunenummer"] = "Velg en kommune."
+    try:
+        number = recommendation.whole_number(antall, blank=None, most=100_000)
+    except ValueError:
+        number = None
+    if number is None:
+        errors["antall"] = "Skriv antallet som et helt tall, 0 eller mer."
+    if len(begrunnelse.strip()) < 10:
+        errors["begrunnelse"] = "Skriv en begrunnelse (minst 10 tegn). Den står i anbefalingen og i loggen."
+    if errors or number is None:
+        context = _scenario_context(scenario, user)
+        context.update(
+            override_form={"kommunenummer": kommunenummer, "antall": antall, "begrunnelse": begrunnelse},
+            override_errors=errors,
+        )
+        return htmx.render(request, "staff/recommendation.html", context, status_code=422)
+    recommendation.set_override(
+        session,
+        scenario=scenario,
+        kommunenummer=kommunenummer,
+        number=number,
+        reason=begrunnelse.strip(),
+        actor=audit.staff_actor(user),
+    )
+    htmx.flash(request, "Overstyringen er lagret og logget.")
+    return RedirectResponse(
+        str(request.url_for("recommendation_scenario", scenario_id=scenario_id)) + "#overstyringer",
+        status_code=303,
+    )
+
+
+@router.post(
+    "/ansatt/anbefaling/{scenario_id}/overstyring/{kommunenummer}/fjern",
+    name="recommendation_override_remove",
+)
+def scenario_override_remove(
+    scenario_id: int, kommunenummer: str, request: Request, session: SessionDep, user: Recommender
+) -> Response:
+    scenario = _scenario_or_404(session, scenario_id)
+    recommendation.remove_override(
+        session, scenario=scenario, kommunenummer=kommunenummer, actor=audit.staff_actor(user)
+    )
+    htmx.flash(request, "Overstyringen er fjernet; reglene gjelder igjen for kommunen.")
+    return RedirectResponse(
+        str(request.url_for("recommendation_scenario", scenario_id=scenario_id)) + "#overstyringer",
+        status_code=303,
+    )
+
+
+@router.post("/ansatt/anbefaling/{scenario_id}/kopi", name="recommendation_copy")
+def scenario_copy(
+    scenario_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Recommender,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    scenario = _scenario_or_404(session, scenario_id)
+    copy = recommendation.copy_scenario(
+        session,
+        scenario=scenario,
+        name=name.strip() or f"Kopi av {scenario.name}",
+        actor=audit.staff_actor(user),
+    )
+    htmx.flash(request, f"Lagret som et nytt scenario, «{copy.name}». Endringer her påvirker ikke det gamle.")
+    return RedirectResponse(request.url_for("recommendation_scenario", scenario_id=copy.id), status_code=303)
+
+
+@router.post("/ansatt/anbefaling/{scenario_id}/endelig", name="recommendation_finalize")
+def scenario_finalize(scenario_id: int, request: Request, session: SessionDep, user: Recommender) -> Response:
+    scenario = _scenario_or_404(session, scenario_id)
+    _, conflicts = recommendation.result_of(scenario)
+    if conflicts:
+        htmx.flash(
+            request,
+            "Et scenario der reglene ikke kan oppfylles, kan ikke bli den endelige anbefalingen.",
+            "danger",
+        )
+    else:
+        recommendation.finalize(session, scenario=scenario, actor=audit.staff_actor(user))
+        htmx.flash(request, f"«{scenario.name}» er nå fylkets endelige anbefaling.")
+    return RedirectResponse(
+        request.url_for("recommendation_scenario", scenario_id=scenario_id), status_code=303
+    )
+
+
+@router.get("/ansatt/anbefaling/{scenario_id}/anbefaling.xlsx", name="recommendation_xlsx")
+def scenario_xlsx(scenario_id: int, session: SessionDep, user: Exporter) -> Response:
+    scenario = _scenario_or_404(session, scenario_id)
+    result, conflicts = recommendation.result_of(scenario)
+    if result is None:
+        raise HTTPException(409, "Reglene kan ikke oppfylles: " + " ".join(conflicts))
+    record_read(
+        session,
+        actor=audit.staff_actor(user),
+        action="export",
+        object_type="scenario",
+        object_id=scenario_id,
+        details={"format": "xlsx", "name": scenario.name},
+    )
+    headers = {"Content-Disposition": f'attachment; filename="anbefaling-{scenario_id}.xlsx"'}
+    return Response(recommendation.to_xlsx(scenario, result), media_type=XLSX, headers=headers)
+
+
+@router.get("/ansatt/anbefaling/{scenario_id}/rapport", name="recommendation_report")
+def scenario_report(scenario_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
+    """The printable report for the political case: table, begrunnelser, rules, sources and dates."""
+    scenario = _scenario_or_404(session, scenario_id)
+    return htmx.render(request, "staff/recommendation_report.html", _scenario_context(scenario, user))
