@@ -17,6 +17,7 @@ which rules conflict and by how much, in Norwegian, for the adviser.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ class Allocation:
     criteria: dict[str, float | None]  # the values used; None where unknown
     unknown: tuple[str, ...]
     note: str = ""  # the adviser's reason, for an override
+    minors: int | None = None  # of the number, unaccompanied minors (None: not asked)
     explanation: str = ""  # the begrunnelse, in plain bokmål
 
     @property
@@ -105,6 +107,7 @@ class Recommendation:
     total: int
     shared: int  # what was shared out by the criteria, above the floors
     rules: Rules
+    minors: int | None = None  # of the total, unaccompanied minors (None: not asked)
 
 
 class Infeasible(ValueError):
@@ -380,3 +383,45 @@ def _limit_text(rules: Rules) -> str:
     if rules.max_change_share is not None:
         parts.append(f"{round(rules.max_change_share * 100)} %")
     return " eller ".join(parts)
+
+
+def with_minors(
+    result: Recommendation, units: Sequence[Unit], decisions: Mapping[str, int | None], *, total: int
+) -> Recommendation:
+    """How many of each municipality's number should be unaccompanied minors ("herav enslige mindreårige").
+
+    Only a municipality whose council has decided to take minors (``decisions``; None: no decision) is
+    asked, never for more than it decided nor more than its whole number; the same criteria share them out.
+    """
+    numbers = {a.kommunenummer: a.recommended for a in result.allocations}
+    caps = [
+        dataclasses.replace(
+            u, last_request=0, decision=min(decisions.get(u.kommunenummer) or 0, numbers[u.kommunenummer])
+        )
+        for u in units
+    ]
+    rules = dataclasses.replace(result.rules, decision_caps=True, last_year_floor=False, minimum=0)
+    rules = dataclasses.replace(rules, max_change=None, max_change_share=None)
+    try:
+        minors = recommend(caps, total=total, rules=rules)
+    except Infeasible as error:
+        room = sum(u.decision or 0 for u in caps)
+        raise Infeasible(
+            [
+                f"Kommunestyrevedtakene om enslige mindreårige gir plass til {room} innenfor de anbefalte tallene, "
+                f"som er {total - room} lavere enn antallet enslige mindreårige ({total})."
+            ]
+        ) from error
+    got = {a.kommunenummer: a.recommended for a in minors.allocations}
+    allocations = []
+    for a in result.allocations:
+        n = got[a.kommunenummer]
+        decided = decisions.get(a.kommunenummer)
+        if n:
+            note = f" Av disse er {n} enslige mindreårige (kommunestyret har vedtatt inntil {decided})."
+        elif decided:
+            note = " Ingen av dem er enslige mindreårige."
+        else:
+            note = ""
+        allocations.append(dataclasses.replace(a, minors=n, explanation=a.explanation + note))
+    return dataclasses.replace(result, allocations=allocations, minors=total)

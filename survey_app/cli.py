@@ -263,6 +263,14 @@ def recommend(
     rules_file: Annotated[
         Path | None, typer.Option("--rules", help="Regelfil (YAML); uten den brukes standardreglene.")
     ] = None,
+    minors: Annotated[
+        int | None,
+        typer.Option(
+            "--ema",
+            min=0,
+            help="Herav enslige mindreårige: fordeles på kommuner med vedtak om det (kolonnen vedtak_ema).",
+        ),
+    ] = None,
 ) -> None:
     """The settlement recommendation from a figures CSV, a total and the rules: numbers and begrunnelse."""
     from analysis.settlement import Infeasible, RulesError
@@ -277,7 +285,9 @@ def recommend(
     try:
         rules = load_rules(rules_file)
         figures = recommendation.read_figures(input_file.read_bytes())
-        result = recommendation.compute(figures.rows, figures.criteria_columns, total=total, rules=rules)
+        result = recommendation.compute(
+            figures.rows, figures.criteria_columns, total=total, rules=rules, minors=minors
+        )
     except OSError as error:
         fail([f"kan ikke lese {error.filename} ({error.strerror})"], 1)
     except (RulesFileError, recommendation.FiguresError) as error:

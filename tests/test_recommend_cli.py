@@ -26,7 +26,9 @@ regional_balanse: 0
 """
 
 
-def run(tmp_path: Path, figures: str, total: int, rules: str | None = None) -> tuple[int, str, Path]:
+def run(
+    tmp_path: Path, figures: str, total: int, rules: str | None = None, more: list[str] | None = None
+) -> tuple[int, str, Path]:
     source = tmp_path / "tall.csv"
     source.write_text(figures, encoding="utf-8")
     output = tmp_path / "anbefaling.csv"
@@ -34,7 +36,8 @@ def run(tmp_path: Path, figures: str, total: int, rules: str | None = None) -> t
     if rules is not None:
         (tmp_path / "regler.yaml").write_text(rules, encoding="utf-8")
         args += ["--rules", str(tmp_path / "regler.yaml")]
-    result = runner.invoke(app, args)
+    output.unlink(missing_ok=True)
+    result = runner.invoke(app, args + (more or []))
     return result.exit_code, result.output, output
 
 
@@ -120,3 +123,21 @@ def test_a_rule_on_a_column_the_figures_lack_is_refused(tmp_path: Path) -> None:
     code, out, _ = run(tmp_path, FIGURES, 60, rules)
     assert code == 1
     assert "Reglene bruker «arbeid», men tallene har ikke den kolonnen." in out
+
+
+def test_unaccompanied_minors_go_to_municipalities_that_decided_to_take_them(tmp_path: Path) -> None:
+    figures = FIGURES.replace("innbyggere\n", "innbyggere,vedtak_ema\n").replace("31444\n", "31444,4\n")
+    figures = figures.replace("50290\n", "50290,\n").replace("57372\n", "57372,10\n")
+    code, out, output = run(tmp_path, figures, 65, PLAIN_RULES, ["--ema", "6"])
+    assert code == 0, out
+    rows = {r["kommune"]: r for r in read(output)}
+    # Moss has no decision on minors. Halden's index share is 2/3 · 70/120 ≈ 0.39, Sarpsborg's (unknown
+    # index) the average 1/3: 6 split so is 3.23 and 2.77, and the spare place goes to the larger remainder.
+    assert {k: int(r["anbefalt_ema"]) for k, r in rows.items()} == {"Halden": 3, "Moss": 0, "Sarpsborg": 3}
+    assert (
+        "Av disse er 3 enslige mindreårige (kommunestyret har vedtatt inntil 4)."
+        in rows["Halden"]["begrunnelse"]
+    )
+    code, out, output = run(tmp_path, figures, 65, PLAIN_RULES, ["--ema", "20"])
+    assert code == 2
+    assert "gir plass til 14 innenfor de anbefalte tallene, som er 6 lavere" in out

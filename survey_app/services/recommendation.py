@@ -27,6 +27,7 @@ from analysis.settlement import (
     RulesError,
     Unit,
     recommend,
+    with_minors,
 )
 from analysis.settlement_rules import RulesFileError, load_rules, rules_from_data, rules_to_data
 from analysis.settlement_text import percent
@@ -37,7 +38,8 @@ from survey_app.services import exports
 from survey_app.templating import OSLO
 
 REQUIRED = ("kommunenummer", "kommune", "forrige_anmodning", "vedtak")
-FIXED = (*REQUIRED, "region")
+MINORS = "vedtak_ema"  # the council's decision on unaccompanied minors (enslige mindreårige); blank: none
+FIXED = (*REQUIRED, "region", MINORS)
 OUTPUT = ("kommunenummer", "kommune", "region", "anbefalt", "begrunnelse")
 MAX_ROWS = 2_000
 
@@ -130,14 +132,15 @@ def read_figures(data: bytes | str) -> Figures:
             "region": cells.get("region", ""),
             "kriterier": {},
         }
-        for name, label in (("forrige_anmodning", "forrige_anmodning"), ("vedtak", "vedtak")):
+        for name in ("forrige_anmodning", "vedtak", MINORS):
+            text = cells.get(name, "")
             try:
-                value = parse_number(cells[name])
+                value = parse_number(text)
             except ValueError:
-                problems.append(f"Linje {line}: {label} «{cells[name]}» er ikke et tall.")
+                problems.append(f"Linje {line}: {name} «{text}» er ikke et tall.")
                 continue
             if value is not None and (value < 0 or value != int(value)):
-                problems.append(f"Linje {line}: {label} «{cells[name]}» må være et helt tall, 0 eller mer.")
+                problems.append(f"Linje {line}: {name} «{text}» må være et helt tall, 0 eller mer.")
                 continue
             row[name] = None if value is None else int(value)
         row["forrige_anmodning"] = row.get("forrige_anmodning") or 0
@@ -194,17 +197,23 @@ def compute(
     total: int,
     rules: Rules,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    minors: int | None = None,
 ) -> Recommendation:
-    """The recommendation, or ``Infeasible``/``RulesError`` with a message for the adviser."""
+    """The recommendation (and of it, ``minors`` unaccompanied minors), or ``Infeasible``/``RulesError``."""
     check_columns(rules, columns)
     chosen = {k: Override(int(o["antall"]), str(o["begrunnelse"])) for k, o in (overrides or {}).items()}
-    return recommend(units(rows), total=total, rules=rules, overrides=chosen)
+    result = recommend(units(rows), total=total, rules=rules, overrides=chosen)
+    if minors is None:
+        return result
+    decisions = {r["kommunenummer"]: r.get(MINORS) for r in rows}
+    return with_minors(result, units(rows), decisions, total=minors)
 
 
 def output_table(result: Recommendation, rules: Rules) -> tuple[list[str], list[list[Any]]]:
     """The CLI's and the workbook's table: the fixed columns, the change, then the criteria used."""
     columns = [c.column for c in rules.criteria]
-    header = [*OUTPUT, "forrige_anmodning", "vedtak", "endring", *columns]
+    minors = ["anbefalt_ema"] if result.minors is not None else []
+    header = [*OUTPUT, "forrige_anmodning", "vedtak", "endring", *minors, *columns]
     body = [
         [
             a.kommunenummer,
@@ -215,6 +224,7 @@ def output_table(result: Recommendation, rules: Rules) -> tuple[list[str], list[
             a.last_request,
             a.decision,
             a.change,
+            *([a.minors] if minors else []),
             *[a.criteria.get(c) for c in columns],
         ]
         for a in result.allocations

@@ -17,6 +17,7 @@ from analysis.settlement import (
     RulesError,
     Unit,
     recommend,
+    with_minors,
 )
 
 PLAIN = Rules(minimum=0, regional_balance=0.0)
@@ -295,3 +296,24 @@ def test_it_refuses_exactly_when_the_bounds_cannot_hold(case: tuple[list[Unit], 
     lows, highs = bounds(units, rules)
     possible = sum(lows) <= total and (None in highs or sum(h or 0 for h in highs) >= total)
     assert (feasible(units, total, rules) is not None) == possible
+
+
+@settings(max_examples=50, deadline=None)
+@given(feasible_cases(), st.data())
+def test_minors_stay_within_the_decision_and_the_number(
+    case: tuple[list[Unit], int, Rules], data: st.DataObject
+) -> None:
+    units, total, rules = case
+    result = recommend(units, total=total, rules=rules)
+    decisions = {u.kommunenummer: data.draw(st.one_of(st.none(), st.integers(0, 20))) for u in units}
+    room = sum(min(decisions[a.kommunenummer] or 0, a.recommended) for a in result.allocations)
+    minors = data.draw(st.integers(0, room + 3))
+    try:
+        got = with_minors(result, units, decisions, total=minors)
+    except Infeasible:
+        assert minors > room
+        return
+    assert minors <= room
+    assert sum(a.minors or 0 for a in got.allocations) == minors
+    for a in got.allocations:
+        assert 0 <= (a.minors or 0) <= min(decisions[a.kommunenummer] or 0, a.recommended)
