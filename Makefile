@@ -31,6 +31,7 @@ test: $(VENV)/.installed-test
 # Benchmarks: numbers, not pass/fail (see docs/benchmarks.md).
 bench: $(VENV)/.installed
 	$(BIN)/python bench/analysis_scale.py
+	$(BIN)/python bench/recommendation_scale.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check survey_app analysis tests
