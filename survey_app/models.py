@@ -294,6 +294,7 @@ class Scenario(SQLModel, table=True):
     rules: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     figures: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     criteria_columns: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    criteria_labels: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)  # column → Norwegian name
     figures_source: str = Field(default="", max_length=300)
     figures_imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     index_source: str = Field(default="", max_length=300)

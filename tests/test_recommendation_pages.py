@@ -263,8 +263,24 @@ def test_the_demo_has_a_scenario_built_on_the_survey_index(
     login(client, "radgiver@fylke.test")
     fresh(session)
     made = session.exec(select(Scenario)).one()
-    assert made.index_source.startswith("Integreringsindeks fra analysen av «Kommuneundersøkelsen 2025»")
+    assert made.index_source.startswith(
+        "Integreringsindeks og parametere fra analysen av «Kommuneundersøkelsen 2025»"
+    )
     page = client.get(f"/ansatt/anbefaling/{made.id}")
     got = numbers(page.text)
     assert len(got) == 51 and sum(got.values()) == made.total
     assert "Reglene kan ikke oppfylles" not in page.text
+    # Every integration parameter of the round can be weighed, under its Norwegian name.
+    assert made.criteria_columns[:2] == ["integreringsindeks", "frivillighetspolitikk"]
+    assert set(made.criteria_labels) == {
+        "frivillighetspolitikk",
+        "sivilsamfunn_intro",
+        "moteplasser",
+        "sosial_kontroll",
+        "kapasitet",
+    }
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert (
+        soup.select_one("#vekt__moteplasser")["aria-label"]
+        == f"Vekt for {made.criteria_labels['moteplasser']}"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
@@ -132,7 +133,8 @@ def figures_template(
     regions = register.region_names(session, [m.id for m in municipalities if m.id is not None])
     rows = [(m.kommunenummer, m.name, " / ".join(regions.get(m.id or 0, []))) for m in municipalities]
     found = recommendation.index_from_round(session, int(runde)) if runde.isdigit() else None
-    content = recommendation.template_csv(rows, found[0] if found else None)
+    index = {k: v.get(INDEX) for k, v in found.values.items()} if found else None
+    content = recommendation.template_csv(rows, index)
     headers = {"Content-Disposition": 'attachment; filename="anbefaling-tall.csv"'}
     return Response(content.encode("utf-8-sig"), media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -152,7 +154,7 @@ def _scenario_context(
         "form": form or recommendation.form_values(scenario, rules),
         "errors": errors or {},
         "columns": scenario.criteria_columns,
-        "column_label": recommendation.column_label,
+        "column_label": functools.partial(recommendation.column_label, labels=scenario.criteria_labels),
         "rule_lines": recommendation.rule_lines(rules),
         "municipalities": sorted(((r["kommunenummer"], r["kommune"]) for r in rows), key=lambda kv: kv[1]),
         "override_form": {"kommunenummer": "", "antall": "", "begrunnelse": ""},
@@ -224,7 +226,9 @@ async def scenario_update(
     scenario = _scenario_or_404(session, scenario_id)
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str) and len(v) <= 50}
-    rules, total, errors = recommendation.rules_from_form(form, scenario.criteria_columns)
+    rules, total, errors = recommendation.rules_from_form(
+        form, scenario.criteria_columns, scenario.criteria_labels
+    )
     if rules is not None:
         recommendation.update_scenario(
             session, scenario=scenario, total=total, rules=rules, actor=audit.staff_actor(user)

@@ -248,17 +248,36 @@ def _plain(value: Any) -> Any:
 # --- scenarios --------------------------------------------------------------------------------------
 
 
-def index_from_round(session: Session, round_id: int) -> tuple[dict[str, float | None], str] | None:
-    """Each municipality's integration index from the round's latest analysis, and where it came from."""
+@dataclass
+class RoundFigures:
+    """A round's analysis as criteria: per kommunenummer ``{integreringsindeks, <parameter>: value}``."""
+
+    values: dict[str, dict[str, float | None]]
+    labels: dict[str, str]  # parameter id → its Norwegian name
+    source: str
+
+
+def index_from_round(session: Session, round_id: int) -> RoundFigures | None:
+    """Each municipality's integration index and parameters from the round's latest analysis, and the source;
+    every parameter can then be weighed as a criterion."""
     run = session.exec(
         select(AnalysisRun).where(AnalysisRun.round_id == round_id).order_by(col(AnalysisRun.id).desc())
     ).first()
     round_ = session.get(Round, round_id)
     if run is None or round_ is None:
         return None
-    values = {u["kommunenummer"]: u["index"] for u in run.results.get("units", {}).values()}
+    values = {
+        u["kommunenummer"]: {
+            INDEX: u["index"],
+            **{p: v["value"] for p, v in u.get("parameters", {}).items()},
+        }
+        for u in run.results.get("units", {}).values()
+    }
+    labels = {p: str(v.get("label", p)) for p, v in run.results.get("parameters", {}).items()}
     when = run.created_at.astimezone(OSLO).strftime("%d.%m.%Y kl. %H.%M")
-    return values, f"Integreringsindeks fra analysen av «{round_.title}», kjørt {when}"
+    return RoundFigures(
+        values, labels, f"Integreringsindeks og parametere fra analysen av «{round_.title}», kjørt {when}"
+    )
 
 
 def create_scenario(
@@ -276,16 +295,19 @@ def create_scenario(
     begin_write(session)
     rows = [dict(r, kriterier=dict(r["kriterier"])) for r in figures.rows]
     columns = list(figures.criteria_columns)
+    labels: dict[str, str] = {}
     index_source = ""
     if round_id is not None:
         found = index_from_round(session, round_id)
         if found is None:
             raise RulesError("Runden har ingen analyse ennå. Kjør analysen først, eller velg ingen runde.")
-        values, index_source = found
+        index_source, labels = found.source, found.labels
+        from_round = sorted({p for v in found.values.values() for p in v} - {INDEX})
         for r in rows:
-            r["kriterier"][INDEX] = values.get(r["kommunenummer"])
-        if INDEX not in columns:
-            columns.insert(0, INDEX)
+            mine = found.values.get(r["kommunenummer"], {})
+            for column in (INDEX, *from_round):
+                r["kriterier"][column] = mine.get(column)
+        columns = [INDEX, *from_round, *(c for c in columns if c not in (INDEX, *from_round))]
     elif INDEX in columns:
         index_source = f"Integreringsindeks fra filen {figures_source}"
     scenario = Scenario(
@@ -295,6 +317,7 @@ def create_scenario(
         rules=rules_to_data(rules or load_rules()),
         figures=rows,
         criteria_columns=columns,
+        criteria_labels=labels,
         figures_source=figures_source,
         index_source=index_source,
         created_by=actor,
@@ -323,6 +346,7 @@ def copy_scenario(session: Session, *, scenario: Scenario, name: str, actor: str
         rules=dict(scenario.rules),
         figures=list(scenario.figures),
         criteria_columns=list(scenario.criteria_columns),
+        criteria_labels=dict(scenario.criteria_labels),
         figures_source=scenario.figures_source,
         figures_imported_at=scenario.figures_imported_at,
         index_source=scenario.index_source,
@@ -510,8 +534,10 @@ def rule_lines(rules: Rules) -> list[tuple[str, str]]:
 # --- the scenario form ------------------------------------------------------------------------------
 
 
-def column_label(column: str) -> str:
-    return "Integreringsindeks" if column == INDEX else column.replace("_", " ").capitalize()
+def column_label(column: str, labels: Mapping[str, str] | None = None) -> str:
+    if column == INDEX:
+        return "Integreringsindeks"
+    return (labels or {}).get(column) or column.replace("_", " ").capitalize()
 
 
 def form_values(scenario: Scenario, rules: Rules) -> dict[str, str]:
@@ -551,7 +577,7 @@ def whole_number(text: str, *, blank: int | None, most: int = 1_000_000) -> int 
 
 
 def rules_from_form(
-    form: Mapping[str, str], columns: Sequence[str]
+    form: Mapping[str, str], columns: Sequence[str], labels: Mapping[str, str] | None = None
 ) -> tuple[Rules | None, int, dict[str, str]]:
     """Rules and total from the scenario form, or the errors by field name (in Norwegian)."""
     errors: dict[str, str] = {}
@@ -595,7 +621,7 @@ def rules_from_form(
             continue
         direction: Literal["hoy", "lav"] = "lav" if form.get(f"retning__{column}") == "lav" else "hoy"
         if weight > 0:
-            criteria.append(Criterion(column, column_label(column), weight, direction))
+            criteria.append(Criterion(column, column_label(column, labels), weight, direction))
     if not criteria and (balance or 0) < 1 and not any(k.startswith("vekt__") for k in errors):
         errors[f"vekt__{columns[0]}" if columns else "regional_balanse"] = (
             "Minst ett kriterium må ha vekt over 0, eller den regionale balansen må være 100 %."
