@@ -16,7 +16,18 @@ from survey_app.config import Settings, get_settings
 from survey_app.csrf import verify_csrf
 from survey_app.db import make_engine, upgrade
 from survey_app.middleware import SecurityHeaders
-from survey_app.routes import admin, analysis, api, health, recommendation, respondent, results, rounds, staff
+from survey_app.routes import (
+    about,
+    admin,
+    analysis,
+    api,
+    health,
+    recommendation,
+    respondent,
+    results,
+    rounds,
+    staff,
+)
 from survey_app.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -61,6 +72,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     csrf = [Depends(verify_csrf)]
     pages = {"dependencies": csrf, "include_in_schema": False}
     app.include_router(health.router, include_in_schema=False)
+    app.include_router(about.router, **pages)  # type: ignore[arg-type]
     app.include_router(respondent.router, **pages)  # type: ignore[arg-type]
     app.include_router(staff.router, **pages)  # type: ignore[arg-type]
     app.include_router(rounds.router, **pages)  # type: ignore[arg-type]

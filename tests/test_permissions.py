@@ -165,6 +165,8 @@ PUBLIC = {
     "invitation_open",
     "static",
     "api_docs",
+    "accessibility_statement",
+    "privacy",
 }
 
 
