@@ -21,6 +21,16 @@ from tests.conftest import csrf_of, fresh
 from tests.factories import PASSWORD, World, make_staff, make_world
 
 WHO = ["anonymous", "municipality", "leser", "radgiver", "admin"]
+# Municipality B (Ål, with its own invitation) gets what municipality A (Drammen) gets: its own answer only.
+EVERYONE = [*WHO, "municipality_b"]
+COLUMN = {who: WHO.index("municipality" if who == "municipality_b" else who) for who in EVERYONE}
+# Each municipality's own answer; no page, fragment or file may show one to anyone who may not see it.
+SECRET = {"3005": "Drammens eget svar 7f3a", "3043": "Åls eget svar 9c1e"}
+MAY_NOT_SEE = {
+    "anonymous": set(SECRET.values()),
+    "municipality": {SECRET["3043"]},
+    "municipality_b": {SECRET["3005"]},
+}
 LOGIN = 303  # staff pages send everyone else to the login page
 NO_INVITATION = 401  # respondent pages without an invitation in the session
 
@@ -192,8 +202,8 @@ def test_the_role_grid() -> None:
 
 def _as(who: str, app: FastAPI, session: Session, world: World) -> tuple[TestClient, str]:
     client = TestClient(app, follow_redirects=False)
-    if who == "municipality":
-        client.get(world.link("3005"))
+    if who in ("municipality", "municipality_b"):
+        client.get(world.link("3005" if who == "municipality" else "3043"))
         return client, csrf_of(client, "/svar")
     token = csrf_of(client, "/ansatt/logg-inn")
     if who != "anonymous":
@@ -205,14 +215,16 @@ def _as(who: str, app: FastAPI, session: Session, world: World) -> tuple[TestCli
     return client, token
 
 
-@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("who", EVERYONE)
 def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> None:
     world = make_world(session, settings)
     response = world.response(session, "3005")
     client, token = _as(who, app, session, world)
     other = world.link("3049")  # the link the grid revokes and renews: not the one the municipality uses
-    draft = responses.load_draft(session, response_id=response.id)
-    responses.save(session, draft=draft, changes={"kommentar": ("Et svar", 0)}, editor="test")
+    for number, secret in SECRET.items():
+        own = world.response(session, number)
+        draft = responses.load_draft(session, response_id=own.id)
+        responses.save(session, draft=draft, changes={"kommentar": (secret, 0)}, editor="test")
     # Someone else's user and token: deactivating the first is allowed, revoking the second is not (404).
     colleague = make_staff(session, Role.leser, "kollega@fylke.test")
     api_token, _ = api_tokens.create(session, user=colleague, name="Kollegas nøkkel")
@@ -236,6 +248,7 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
         "token": api_token.id,
         "scenario": scenario.id,
     }
+    seen: set[str] = set()
     with client:
         for name, (method, template, expected) in GRID_ROUTES.items():
             if name == "staff_reopen":  # only a submitted response can be reopened
@@ -245,12 +258,18 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
             path = template.format(**ids)
             data = {"csrf_token": token, "v:politikk": "0", "politikk": "ja", "status": "open"}
             r = client.get(path) if method == "GET" else client.post(path, data=data)
-            assert r.status_code == expected[WHO.index(who)], (
+            assert r.status_code == expected[COLUMN[who]], (
                 f"{who} {method} {path}: {r.status_code} {r.text[:300]}"
             )
-            if who in ("anonymous", "municipality") and name.startswith("staff_"):
+            leaked = {secret for secret in MAY_NOT_SEE.get(who, ()) if secret in r.text}
+            assert not leaked, f"{who} {method} {path} shows {leaked}"
+            seen |= {secret for secret in SECRET.values() if secret in r.text}
+            if who in ("anonymous", "municipality", "municipality_b") and name.startswith("staff_"):
                 assert "/ansatt/logg-inn" in r.headers["location"]
             fresh(session)
+    # The check above is not empty: each municipality did see its own answer, and staff saw Drammen's.
+    own = {"municipality": {SECRET["3005"]}, "municipality_b": {SECRET["3043"]}, "anonymous": set()}
+    assert own.get(who, {SECRET["3005"]}) <= seen
 
 
 def test_staff_pages_show_no_answers_to_a_municipality(
