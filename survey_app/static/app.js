@@ -84,6 +84,38 @@
     }
   });
 
+  // A table wider than the page scrolls sideways in its .table-scroll box. While it does, the box is a
+  // focusable region named by the table's caption, so the keyboard can scroll it too (WCAG 2.1.1); when
+  // the table fits, the box stays out of the tab order. A questionnaire matrix is left alone: every one
+  // of its columns holds radios that are already in the tab order and scroll into view.
+  var scrollBoxes = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) { markScrollable(entry.target); });
+  });
+  var captions = 0;
+  function markScrollable(box) {
+    var caption = box.querySelector("caption");
+    if (box.scrollWidth > box.clientWidth) {
+      if (caption && !caption.id) caption.id = "tabelltekst-" + (++captions);
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      if (caption) box.setAttribute("aria-labelledby", caption.id);
+      box.classList.add("ds-focus");
+    } else {
+      ["tabindex", "role", "aria-labelledby"].forEach(function (name) { box.removeAttribute(name); });
+      box.classList.remove("ds-focus");
+    }
+  }
+  // htmx:load comes for the page when htmx starts, and for every piece of content it swaps in.
+  document.addEventListener("htmx:load", function (evt) {
+    var root = evt.detail.elt;
+    var boxes = root.matches && root.matches(".table-scroll") ? [root] : root.querySelectorAll(".table-scroll");
+    boxes.forEach(function (box) {
+      if (box.querySelector("table.matrix")) return;
+      markScrollable(box);
+      scrollBoxes.observe(box);
+    });
+  });
+
   // Move focus to an error summary when a page shows one, so it is read first.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("feiloppsummering");
