@@ -591,6 +591,10 @@ NARROW = {
     "admin: users with an error",
     "admin: results filtered (htmx)",
     "admin: analysis",
+    "admin: recommendation scenarios",
+    "admin: recommendation scenario after a what-if (htmx)",
+    "admin: recommendation scenarios compared",
+    "admin: recommendation report",
 }
 
 
