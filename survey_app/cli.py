@@ -304,6 +304,103 @@ def recommend(
     )
 
 
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Filen sikkerhetskopien skrives til.")],
+    yes: Annotated[bool, typer.Option("--ja", help="Overskriv filen om den finnes.")] = False,
+) -> None:
+    """Back up the whole database to FILE; safe while Innspill runs (SQLite: a database file; PostgreSQL: pg_dump)."""
+    from survey_app.services import backup
+
+    engine = make_engine(_settings().sqlalchemy_url)
+    try:
+        made = backup.backup(engine=engine, target=file, actor=audit.SYSTEM, overwrite=yes)
+    except backup.BackupError as exc:
+        typer.echo(f"Feil: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"Sikkerhetskopi skrevet til {file} ({made.size / 1e6:.1f} MB, databaseversjon {made.revision})."
+    )
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="Sikkerhetskopien (fra survey-app backup).")],
+    yes: Annotated[
+        bool, typer.Option("--ja", help="Ja, erstatt alt i databasen med sikkerhetskopien.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup from ``survey-app backup`` and bring it up to date (asks for --ja)."""
+    from survey_app.services import backup
+
+    engine = make_engine(_settings().sqlalchemy_url)
+    try:
+        restored = backup.restore(engine=engine, source=file, actor=audit.SYSTEM, confirmed=yes)
+    except backup.BackupError as exc:
+        typer.echo(f"Feil: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    upgraded = (
+        f", oppgradert fra databaseversjon {restored.source.revision}"
+        if restored.revision != restored.source.revision
+        else ""
+    )
+    typer.echo(f"Databasen er gjenopprettet fra {file} (databaseversjon {restored.revision}{upgraded}).")
+
+
+@app.command("purge")
+def purge_command(
+    before: Annotated[
+        str, typer.Option("--before", help="Dato (ÅÅÅÅ-MM-DD): runder avsluttet før denne datoen tømmes.")
+    ],
+    dry_run: Annotated[
+        bool,
+        typer.Option("--torrkjoring", "--dry-run", help="Vis hva som ville blitt slettet, uten å slette."),
+    ] = False,
+) -> None:
+    """Delete personal data (names, e-mail addresses) of closed rounds that closed before a date; results stay."""
+    from datetime import date
+
+    from survey_app.services import purge
+    from survey_app.templating import format_date
+
+    try:
+        cutoff = date.fromisoformat(before)
+    except ValueError:
+        typer.echo(
+            f"Feil: «{before}» er ikke en dato. Skriv den som ÅÅÅÅ-MM-DD, for eksempel 2026-01-01.", err=True
+        )
+        raise typer.Exit(2) from None
+    with _ready_session(_settings()) as session:
+        done = purge.purge(session, before=cutoff, actor=audit.SYSTEM, dry_run=dry_run)
+    if not done.rounds:
+        typer.echo(f"Ingen avsluttede runder har sluttdato før {format_date(cutoff)}. Ingenting er slettet.")
+        return
+    typer.echo(
+        (
+            "Tørrkjøring, ingenting er endret. Dette ville blitt slettet"
+            if dry_run
+            else "Slettet personopplysninger"
+        )
+        + f" fra {len(done.rounds)} {'avsluttet runde' if len(done.rounds) == 1 else 'avsluttede runder'}"
+        + f" med sluttdato før {format_date(cutoff)}:"
+    )
+    for r in done.rounds:
+        typer.echo(f"  {r.title} (runde {r.id}, sluttdato {format_date(r.closes_on)})")
+    typer.echo(f"  Navn og rolle på den som godkjente og sendte inn: {done.signers} svar")
+    typer.echo(f"  Navn på den som sist endret et svar: {done.editors} svar")
+    typer.echo(f"  Navn i revisjonsloggen: {done.audit_actors} hendelser")
+    typer.echo(f"  Kontaktadresser til kommuner som ikke er med i en nyere eller åpen runde: {done.contacts}")
+    typer.echo("Svarene, statusene og analysene er beholdt.")
+    if done.contacts and not dry_run:
+        typer.echo(
+            "Last inn kommuneregisteret med e-postadresser igjen før invitasjonene til neste runde sendes."
+        )
+
+
 @questionnaires_app.command("check")
 def questionnaires_check(
     paths: Annotated[list[Path], typer.Argument(help="Skjemafiler (YAML).")],
