@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_sender: str | None = None
+    # Bench-only endpoints (survey_app/routes/bench.py) for `make bench`'s ceilings; never in production.
+    bench_routes: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
                 raise ValueError("SURVEY_APP_SECRET_KEY must be set to at least 32 characters in production")
             if not self.database_url:
                 raise ValueError("DATABASE_URL must be set in production")
+            if self.bench_routes:
+                raise ValueError(
+                    "SURVEY_APP_BENCH_ROUTES is for benchmarks only and must be off in production"
+                )
         return self
 
     @property

@@ -83,6 +83,11 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(api.docs_router, **pages)  # type: ignore[arg-type]
     # The API is GET-only and authenticated by a header, not a cookie: CSRF does not apply.
     app.include_router(api.router)
+    if settings.bench_routes:
+        # Imported only here: without the setting the bench routes do not exist at all.
+        from survey_app.routes import bench
+
+        app.include_router(bench.router, **pages)  # type: ignore[arg-type]
     errors.install(app)
     return app
 
