@@ -303,3 +303,24 @@ class Scenario(SQLModel, table=True):
     created_by: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginOutcome(enum.StrEnum):
+    # An attempt is stored as failed before its password is checked, so parallel tries count at once.
+    failed = "failed"
+    succeeded = "succeeded"
+    refused = "refused"  # throttled: the password was not checked
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One try at the staff login: the throttle's shared state (``services/throttle.py``), kept a day.
+
+    The audit log is the lasting record of logins; this table only has to outlive the throttle's window.
+    """
+
+    __tablename__ = "login_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    email: str = Field(max_length=320, index=True)
+    address: str = Field(max_length=100, index=True)
+    outcome: LoginOutcome = Field(sa_type=_enum(LoginOutcome))

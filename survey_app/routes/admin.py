@@ -20,6 +20,7 @@ router = APIRouter()
 ACTION_LABELS = {
     "login": "Innlogging",
     "login.failed": "Mislykket innlogging",
+    "login.throttled": "Innlogging sperret etter for mange forsøk",
     "register.load": "Kommuneregister lastet",
     "questionnaire.import": "Skjema importert",
     "round.create": "Runde opprettet",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from survey_app import audit, htmx
 from survey_app.deps import STAFF_KEY, OptionalStaffDep, Reopener, SessionDep, Viewer
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import ROLE_LABELS, Action, can
-from survey_app.services import responses, rounds, users
+from survey_app.services import responses, rounds, throttle
 
 router = APIRouter()
 
@@ -55,15 +56,32 @@ def login(
     password: Annotated[str, Form(max_length=1000)] = "",
     neste: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    # The client's address as the ASGI server reports it; see services/throttle.py about proxies.
     address = request.client.host if request.client else "ukjent"
-    user = users.authenticate(session, email=email, password=password, address=address)
+    result = throttle.login(session, email=email, password=password, address=address)
+    form = {"email": email, "next": _safe_next(neste) or ""}
+    if result.wait is not None:
+        seconds = max(1, math.ceil(result.wait.total_seconds()))
+        minutes = math.ceil(seconds / 60)
+        return htmx.render(
+            request,
+            "staff/login.html",
+            {
+                **form,
+                "error": f"For mange forsøk på å logge inn. Av sikkerhetshensyn må du vente "
+                f"{minutes} {'minutt' if minutes == 1 else 'minutter'} før du prøver igjen. "
+                "Har du glemt passordet, ta kontakt med en administrator.",
+            },
+            status_code=429,
+            headers={"Retry-After": str(seconds)},
+        )
+    user = result.user
     if user is None:
         return htmx.render(
             request,
             "staff/login.html",
             {
-                "email": email,
-                "next": _safe_next(neste) or "",
+                **form,
                 "error": "E-postadressen eller passordet er feil. Sjekk at du har skrevet riktig, og prøv igjen.",
             },
             status_code=401,

@@ -1,0 +1,162 @@
+"""Login throttling: per account and per client address, shared by every worker through the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlmodel import Session, col, func, select
+
+from survey_app import security
+from survey_app.config import Settings
+from survey_app.main import create_app
+from survey_app.models import AuditEvent, LoginAttempt, LoginOutcome, Role
+from survey_app.routes.admin import ACTION_LABELS
+from survey_app.services import throttle, users
+from tests.conftest import csrf_of, fresh
+from tests.factories import PASSWORD, make_staff
+
+WRONG = "ikke-passordet-mitt"
+
+
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2, with parameters cheap enough for the dozens of logins these tests make."""
+    fast = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    monkeypatch.setattr(security, "_hasher", fast)
+    monkeypatch.setattr(users, "DUMMY_HASH", fast.hash("dummy"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_hashing(monkeypatch)
+
+
+@pytest.fixture
+def admin(session: Session) -> str:
+    return make_staff(session, Role.admin).email
+
+
+def client_at(app: FastAPI, address: str) -> TestClient:
+    return TestClient(app, follow_redirects=False, client=(address, 50000))
+
+
+def attempt(client: TestClient, email: str, password: str):
+    token = csrf_of(client, "/ansatt/logg-inn")
+    return client.post("/ansatt/logg-inn", data={"csrf_token": token, "email": email, "password": password})
+
+
+def audited(session: Session, action: str) -> int:
+    fresh(session)
+    return session.exec(select(func.count()).where(AuditEvent.action == action)).one()
+
+
+def outcomes(session: Session) -> list[LoginOutcome]:
+    fresh(session)
+    return list(session.exec(select(LoginAttempt.outcome).order_by(col(LoginAttempt.id))))
+
+
+def pass_time(session: Session, delta: timedelta) -> None:
+    """Move every recorded attempt ``delta`` into the past, as if that much time had gone by."""
+    fresh(session)
+    for row in session.exec(select(LoginAttempt)):
+        row.at -= delta
+    session.commit()
+
+
+def test_five_failures_lock_the_account_even_with_the_right_password(
+    app: FastAPI, session: Session, admin: str
+) -> None:
+    with client_at(app, "10.0.0.1") as client:
+        for _ in range(throttle.ACCOUNT_LIMIT):
+            assert attempt(client, admin, WRONG).status_code == 401
+        r = attempt(client, admin, PASSWORD)
+        assert r.status_code == 429, r.text
+        assert 0 < int(r.headers["retry-after"]) <= 15 * 60
+        page = BeautifulSoup(r.text, "html.parser")
+        assert "For mange forsøk" in page.select_one("#feiloppsummering").get_text()
+        assert page.find("input", id="email")["value"] == admin  # what was typed is kept
+        assert client.get("/ansatt").status_code == 303  # not logged in
+        assert attempt(client, admin.upper(), PASSWORD).status_code == 429  # the same account
+    assert audited(session, "login.failed") == throttle.ACCOUNT_LIMIT
+    assert audited(session, "login.throttled") == 1  # once per lock-out, not once per try
+    assert "login.throttled" in ACTION_LABELS
+    assert outcomes(session) == [LoginOutcome.failed] * 5 + [LoginOutcome.refused] * 2
+
+    # Another account from the same address is not locked by this one.
+    make_staff(session, Role.leser)
+    with client_at(app, "10.0.0.1") as client:
+        assert attempt(client, "leser@fylke.test", PASSWORD).status_code == 303
+
+    pass_time(session, throttle.WINDOW - timedelta(minutes=1))
+    with client_at(app, "10.0.0.1") as client:
+        assert attempt(client, admin, PASSWORD).status_code == 429
+    pass_time(session, timedelta(minutes=1, seconds=1))
+    with client_at(app, "10.0.0.1") as client:
+        r = attempt(client, admin, PASSWORD)
+        assert r.status_code == 303, r.text
+        assert client.get("/ansatt").status_code == 200
+
+
+def test_a_successful_login_resets_the_account_count(app: FastAPI, session: Session, admin: str) -> None:
+    with client_at(app, "10.0.0.2") as client:
+        for _ in range(2):
+            for _ in range(throttle.ACCOUNT_LIMIT - 1):
+                assert attempt(client, admin, WRONG).status_code == 401
+            assert attempt(client, admin, PASSWORD).status_code == 303
+        for _ in range(throttle.ACCOUNT_LIMIT):
+            assert attempt(client, admin, WRONG).status_code == 401
+        assert attempt(client, admin, PASSWORD).status_code == 429
+
+
+def test_twenty_failures_from_one_address_lock_every_account_from_it(
+    app: FastAPI, session: Session, admin: str
+) -> None:
+    # A guesser trying many accounts, none of them often enough for its own limit.
+    guessed = [f"gjett{i}@fylke.test" for i in range(throttle.ADDRESS_LIMIT // (throttle.ACCOUNT_LIMIT - 1))]
+    with client_at(app, "192.0.2.7") as client:
+        for email in guessed:
+            for _ in range(throttle.ACCOUNT_LIMIT - 1):
+                assert attempt(client, email, WRONG).status_code == 401
+        r = attempt(client, admin, PASSWORD)
+        assert r.status_code == 429 and "For mange forsøk" in r.text
+    assert audited(session, "login.failed") == throttle.ADDRESS_LIMIT
+    with client_at(app, "192.0.2.8") as elsewhere:
+        assert attempt(elsewhere, admin, PASSWORD).status_code == 303
+    # A success does not clear an address: a guesser with one account of their own cannot reset it.
+    with client_at(app, "192.0.2.7") as client:
+        assert attempt(client, admin, PASSWORD).status_code == 429
+
+
+@pytest.fixture
+def two_workers(settings: Settings, engine: sa.Engine) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two app instances on one database, like two worker processes."""
+    with (
+        TestClient(create_app(settings, engine=engine), follow_redirects=False, client=("10.9.9.9", 1)) as a,
+        TestClient(create_app(settings, engine=engine), follow_redirects=False, client=("10.9.9.9", 2)) as b,
+    ):
+        yield a, b
+
+
+def test_the_count_is_shared_by_every_worker(
+    two_workers: tuple[TestClient, TestClient], session: Session, admin: str
+) -> None:
+    a, b = two_workers
+    for i in range(throttle.ACCOUNT_LIMIT):
+        assert attempt(a if i % 2 else b, admin, WRONG).status_code == 401
+    assert attempt(a, admin, PASSWORD).status_code == 429
+    assert attempt(b, admin, PASSWORD).status_code == 429
+
+
+def test_old_attempts_are_forgotten(app: FastAPI, session: Session, admin: str) -> None:
+    with client_at(app, "10.0.0.3") as client:
+        assert attempt(client, admin, WRONG).status_code == 401
+        pass_time(session, throttle.KEEP + timedelta(minutes=1))
+        assert attempt(client, admin, PASSWORD).status_code == 303
+    assert outcomes(session) == [LoginOutcome.succeeded]
