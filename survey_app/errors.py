@@ -1,7 +1,8 @@
 """Errors as pages a person can act on.
 
 Exceptions that reach a handler here:
-    HTTPException            -> errors/{status}.html, else errors/error.html (detail is Norwegian text)
+    HTTPException            -> errors/{status}.html, else errors/error.html (detail is Norwegian text;
+                                Starlette's own, from routing and form parsing, are English and not shown)
     RequestValidationError   -> 400 page: a forged or broken request, never a JSON dump
     LoginRequired            -> 303 to the login page (HX-Redirect for htmx)
     NoRespondentSession      -> 401 page explaining how to get back in through the invitation link
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -61,8 +62,11 @@ def _is_api(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail else None
-        if detail == TITLES.get(exc.status_code) or detail in ("Not Found", "Method Not Allowed"):
+        # Our code raises FastAPI's HTTPException with a Norwegian detail; Starlette's base class comes
+        # from the framework ("Not Found", "There was an error parsing the body", multipart limits).
+        ours = isinstance(exc, HTTPException) and isinstance(exc.detail, str)
+        detail = exc.detail if ours and exc.detail else None
+        if detail == TITLES.get(exc.status_code):
             detail = None
         response: Response
         if _is_api(request):  # the API answers in JSON, never with an HTML page

@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from survey_app import errors
 from survey_app.config import Settings, get_settings
 from survey_app.csrf import verify_csrf
 from survey_app.db import make_engine, upgrade
+from survey_app.limits import BodySizeLimit, in_range
 from survey_app.middleware import SecurityHeaders
 from survey_app.routes import (
     about,
@@ -31,6 +33,14 @@ from survey_app.routes import (
 from survey_app.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Room for the multipart envelope and the other fields around the largest file an upload may carry.
+MULTIPART_SLACK = 64 * 1024
+
+
+class Innspill(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outermost, around Starlette's ServerErrorMiddleware: the 500 page gets the headers too.
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:
@@ -46,7 +56,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
             engine.dispose()
 
     # Only the JSON API is described in OpenAPI; Swagger UI is off because it loads from a CDN.
-    app = FastAPI(
+    app = Innspill(
         title="Innspill API",
         description="Read-only JSON API for a county's BI tools. Authenticate with `Authorization: Bearer isp_…`.",
         version="1",
@@ -59,6 +69,10 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.state.engine = engine
     app.state.templates = make_templates(settings.templates_dir)
 
+    # Added first, so it runs inside the session middleware (its 413 page needs the session). The figures
+    # upload may be larger; the page itself refuses a file over MAX_UPLOAD, with a message by the field.
+    upload = str(recommendation.router.url_path_for("recommendation_create"))
+    app.add_middleware(BodySizeLimit, limits={upload: recommendation.MAX_UPLOAD + MULTIPART_SLACK})
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -67,10 +81,9 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    csrf = [Depends(verify_csrf)]
-    pages = {"dependencies": csrf, "include_in_schema": False}
+    checks = [Depends(verify_csrf), Depends(in_range)]
+    pages = {"dependencies": checks, "include_in_schema": False}
     app.include_router(health.router, include_in_schema=False)
     app.include_router(about.router, **pages)  # type: ignore[arg-type]
     app.include_router(respondent.router, **pages)  # type: ignore[arg-type]
@@ -82,7 +95,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(recommendation.router, **pages)  # type: ignore[arg-type]
     app.include_router(api.docs_router, **pages)  # type: ignore[arg-type]
     # The API is GET-only and authenticated by a header, not a cookie: CSRF does not apply.
-    app.include_router(api.router)
+    app.include_router(api.router, dependencies=[Depends(in_range)])
     if settings.bench_routes:
         # Imported only here: without the setting the bench routes do not exist at all.
         from survey_app.routes import bench
