@@ -58,7 +58,8 @@ def parse_key(question: Question, key: str, form: FormData) -> Value:
     if raw is None:
         return None
     if question.type in ("likert", "matrix"):
-        return int(raw) if re.fullmatch(r"-?\d+", raw) else raw
+        # Bounded: int() refuses more than 4300 digits, and no scale has a value that long.
+        return int(raw) if re.fullmatch(r"-?[0-9]{1,9}", raw) else raw
     if question.type == "integer":
         compact = re.sub(r"[\s\u00a0]", "", raw)
         return int(compact) if re.fullmatch(r"-?\d{1,15}", compact) else raw
@@ -109,7 +110,9 @@ def submitted_changes(
             value = parse_key(question, key, form)
             if shown and fingerprint(value) == shown:
                 continue
-            changes[key] = (value, int(version) if version.isdigit() else 0)
+            # An unreadable version counts as 0: the change is then a conflict unless nothing is stored yet.
+            based_on = int(version) if re.fullmatch(r"[0-9]{1,9}", version) else 0
+            changes[key] = (value, based_on)
     return changes
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from analysis.settlement import INDEX, RulesError
 from survey_app import audit, htmx
 from survey_app.deps import Exporter, Recommender, SessionDep, Viewer
+from survey_app.limits import MAX_ID, parse_id
 from survey_app.models import AnalysisRun, Municipality, Round, Scenario
 from survey_app.permissions import Action, can
 from survey_app.services import recommendation, register
@@ -95,7 +96,7 @@ async def scenario_create(
             parsed = recommendation.read_figures(data)
         except recommendation.FiguresError as error:
             errors["figures"] = " ".join(error.problems[:5]) + (" …" if len(error.problems) > 5 else "")
-    chosen_round = int(round_id) if round_id.isdigit() else None
+    chosen_round = parse_id(round_id)
     if not errors and parsed is not None and number is not None:
         try:
             scenario = recommendation.create_scenario(
@@ -132,7 +133,8 @@ def figures_template(
     ]
     regions = register.region_names(session, [m.id for m in municipalities if m.id is not None])
     rows = [(m.kommunenummer, m.name, " / ".join(regions.get(m.id or 0, []))) for m in municipalities]
-    found = recommendation.index_from_round(session, int(runde)) if runde.isdigit() else None
+    round_id = parse_id(runde)
+    found = recommendation.index_from_round(session, round_id) if round_id is not None else None
     index = {k: v.get(INDEX) for k, v in found.values.items()} if found else None
     content = recommendation.template_csv(rows, index)
     headers = {"Content-Disposition": 'attachment; filename="anbefaling-tall.csv"'}
@@ -171,7 +173,7 @@ def scenario_compare(
     request: Request, session: SessionDep, user: Viewer, id: Annotated[list[int] | None, Query()] = None
 ) -> Response:
     """Scenarios side by side: each municipality's number in each, with last year's request."""
-    chosen = [s for i in (id or [])[:6] if (s := session.get(Scenario, i)) is not None]
+    chosen = [s for i in (id or [])[:6] if 0 < i <= MAX_ID and (s := session.get(Scenario, i)) is not None]
     columns: list[dict[str, Any]] = []
     names: dict[str, tuple[str, str, int]] = {}
     for s in chosen:

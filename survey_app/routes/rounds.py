@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from survey_app import audit, htmx
 from survey_app.deps import Reminder, RoundAdmin, SessionDep, SettingsDep, Viewer, round_or_404
+from survey_app.limits import parse_id
 from survey_app.models import Invitation, Municipality, MunicipalityRegion, Region, RoundStatus
 from survey_app.permissions import Action, can
 from survey_app.routes.staff import ROUND_STATUS_LABELS, STATUS_LABELS
@@ -74,6 +75,9 @@ def _parse(form: RoundForm) -> tuple[int, date, date]:
         except ValueError:
             form.errors[name] = "Velg en dato (åååå-mm-dd)."
             continue
+        if not 2000 <= parsed.year <= 2100:  # and the links' expiry date stays a date
+            form.errors[name] = "Velg en dato mellom år 2000 og 2100."
+            continue
         if name == "opens_on":
             opens = parsed
         else:
@@ -90,12 +94,13 @@ def _parse(form: RoundForm) -> tuple[int, date, date]:
 def _selected(session: Session, form: RoundForm) -> list[Municipality]:
     query = select(Municipality).order_by(Municipality.kommunenummer)
     if form.who == "regioner":
-        ids = [int(r) for r in form.regions if r.isdigit()]
+        ids = [i for r in form.regions if (i := parse_id(r)) is not None]
         query = query.join(
             MunicipalityRegion, col(MunicipalityRegion.municipality_id) == col(Municipality.id)
         ).where(col(MunicipalityRegion.region_id).in_(ids))
     elif form.who == "kommuner":
-        query = query.where(col(Municipality.id).in_([int(m) for m in form.municipalities if m.isdigit()]))
+        ids = [i for m in form.municipalities if (i := parse_id(m)) is not None]
+        query = query.where(col(Municipality.id).in_(ids))
     # A municipality in two chosen regions comes once.
     chosen = list({m.id: m for m in session.exec(query)}.values())
     if not chosen:
@@ -206,7 +211,9 @@ async def round_remind(
 ) -> Response:
     round_ = round_or_404(session, round_id)
     form = await request.form()
-    chosen = [int(v) for v in form.getlist("municipality") if isinstance(v, str) and v.isdigit()]
+    chosen = [
+        i for v in form.getlist("municipality") if isinstance(v, str) and (i := parse_id(v)) is not None
+    ]
     everyone = form.get("alle") == "1"
     if not everyone and not chosen:
         htmx.flash(

@@ -55,7 +55,7 @@ def search(
     if until:
         query = query.where(AuditEvent.at < _start_of(until + timedelta(days=1)))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = max(1, page)
+    page = max(1, min(page, -(-total // PAGE_SIZE)))  # past the end: the last page
     events = session.exec(
         query.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .offset((page - 1) * PAGE_SIZE)
