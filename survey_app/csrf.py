@@ -23,6 +23,11 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def rotate_csrf_token(request: Request) -> None:
+    """A new token when someone signs in, so one picked up before (say, on a shared machine) stops working."""
+    request.session[FIELD] = new_csrf_token()
+
+
 async def verify_csrf(request: Request) -> None:
     """Router dependency: refuse a state-changing request whose token is missing or wrong."""
     if request.method in SAFE_METHODS:

@@ -16,6 +16,7 @@ from survey_app import errors
 from survey_app.config import Settings, get_settings
 from survey_app.csrf import verify_csrf
 from survey_app.db import make_engine, upgrade
+from survey_app.deps import INVITATION_KEY, STAFF_KEY
 from survey_app.limits import BodySizeLimit, in_range
 from survey_app.middleware import SecurityHeaders
 from survey_app.routes import (
@@ -30,6 +31,7 @@ from survey_app.routes import (
     rounds,
     staff,
 )
+from survey_app.session_renewal import RenewSession
 from survey_app.templating import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -73,6 +75,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     # upload may be larger; the page itself refuses a file over MAX_UPLOAD, with a message by the field.
     upload = str(recommendation.router.url_path_for("recommendation_create"))
     app.add_middleware(BodySizeLimit, limits={upload: recommendation.MAX_UPLOAD + MULTIPART_SLACK})
+    app.add_middleware(RenewSession, signed_in_keys=(STAFF_KEY, INVITATION_KEY))  # inside the sessions too
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),

@@ -97,7 +97,7 @@ def log_in(client: TestClient, who: str, world: World | None = None) -> str:
         "/ansatt/logg-inn", data={"csrf_token": token, "email": f"{who}@fylke.test", "password": PASSWORD}
     )
     assert r.status_code == 303, r.text
-    return token
+    return csrf_of(client, "/ansatt")  # signing in gives the session a new token
 
 
 # What a forged request carries: a form (token field) or htmx (X-CSRF-Token header), and which token.
@@ -170,3 +170,16 @@ def test_a_token_from_an_earlier_session_is_refused(app: FastAPI, session: Sessi
             "/ansatt/logg-inn", data={"csrf_token": old, "email": "admin@fylke.test", "password": PASSWORD}
         )
         assert r.status_code == 403 and "Skjemaet var utløpt" in r.text
+
+
+def test_signing_in_replaces_the_token_picked_up_before(app: FastAPI, session: Session) -> None:
+    make_staff(session, Role.admin)
+    with TestClient(app, follow_redirects=False) as client:
+        before = csrf_of(client, "/ansatt/logg-inn")
+        after = log_in(client, "admin")
+        assert before != after
+        r = client.post(
+            "/ansatt/brukere",
+            data={"csrf_token": before, "email": "ny@fylke.test", "role": "leser", "password": PASSWORD},
+        )
+        assert r.status_code == 403

@@ -177,6 +177,7 @@ PUBLIC = {
     "api_docs",
     "accessibility_statement",
     "privacy",
+    "session_keepalive",
 }
 
 

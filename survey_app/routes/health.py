@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 
 from survey_app.deps import SessionDep
+from survey_app.session_renewal import renew
 
 router = APIRouter()
 
@@ -18,3 +19,11 @@ def healthz(session: SessionDep) -> JSONResponse:
     except sa.exc.SQLAlchemyError:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/okt", name="session_keepalive")
+def session_keepalive(request: Request) -> Response:
+    """«Fortsett økten» in the warning before a session ends: renew the cookie of whoever is signed in."""
+    if request.session:
+        renew(request.session)
+    return Response(status_code=204)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from survey_app import audit, htmx
+from survey_app.csrf import rotate_csrf_token
 from survey_app.deps import STAFF_KEY, OptionalStaffDep, Reopener, SessionDep, Viewer
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import ROLE_LABELS, Action, can
@@ -87,6 +88,7 @@ def login(
             status_code=401,
         )
     request.session[STAFF_KEY] = user.id
+    rotate_csrf_token(request)  # a token seen before signing in is worth nothing after
     return RedirectResponse(_safe_next(neste) or str(request.url_for("staff_rounds")), status_code=303)
 
 

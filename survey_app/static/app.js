@@ -10,12 +10,16 @@
     nb: {
       saving: "Lagrer …",
       expired: "Ikke lagret: økten er utløpt. Åpne invitasjonslenken på nytt i en ny fane; det du har skrevet her, står fortsatt i feltet.",
-      retry: "Ikke lagret ennå – prøver igjen om {s} sekunder. Det du har skrevet, står fortsatt i feltet."
+      retry: "Ikke lagret ennå – prøver igjen om {s} sekunder. Det du har skrevet, står fortsatt i feltet.",
+      tooLarge: "Ikke lagret: svaret er for langt. Kort det ned; det du har skrevet, står fortsatt i feltet.",
+      refused: "Ikke lagret: svaret ble avvist. Last siden på nytt og prøv igjen; kopier gjerne teksten først."
     },
     nn: {
       saving: "Lagrar …",
       expired: "Ikkje lagra: økta er gått ut. Opne invitasjonslenka på nytt i ei ny fane; det du har skrive her, står framleis i feltet.",
-      retry: "Ikkje lagra enno – prøver igjen om {s} sekund. Det du har skrive, står framleis i feltet."
+      retry: "Ikkje lagra enno – prøver igjen om {s} sekund. Det du har skrive, står framleis i feltet.",
+      tooLarge: "Ikkje lagra: svaret er for langt. Kort det ned; det du har skrive, står framleis i feltet.",
+      refused: "Ikkje lagra: svaret vart avvist. Last sida på nytt og prøv igjen; kopier gjerne teksten først."
     }
   };
   var text = TEXTS[document.documentElement.lang] || TEXTS.nb;
@@ -53,6 +57,11 @@
     var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
     if (status === 401 || status === 403) {
       say(q, "failed-note", text.expired);
+      return;
+    }
+    // Another refusal will not go away by trying again (only a timeout or "too many" might).
+    if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      say(q, "failed-note", status === 413 ? text.tooLarge : text.refused);
       return;
     }
     var tries = parseInt(q.getAttribute("data-retries") || "0", 10);
@@ -115,6 +124,71 @@
       scrollBoxes.observe(box);
     });
   });
+
+  // Sessions end after a while without contact with the server. A few minutes before, say so and offer to
+  // continue (a request refreshes the session cookie); when it has ended, say what to do. Saved answers are
+  // never at risk: a respondent comes back through the invitation link to the same draft.
+  var meta = document.querySelector('meta[name="session-max-age"]');
+  var maxAge = meta ? parseInt(meta.content, 10) * 1000 : 0;
+  var warnBefore = Math.min(5 * 60 * 1000, maxAge / 3);
+  var SESSION_TEXTS = {
+    nb: {
+      warn: "Økten din avsluttes snart fordi det er en stund siden du gjorde noe. Det som er lagret, er trygt.",
+      keep: "Fortsett økten",
+      ended: "Økten er avsluttet. Det som var lagret, er trygt. Åpne invitasjonslenken eller logg inn på nytt for å fortsette."
+    },
+    nn: {
+      warn: "Økta di vert snart avslutta fordi det er ei stund sidan du gjorde noko. Det som er lagra, er trygt.",
+      keep: "Hald fram økta",
+      ended: "Økta er avslutta. Det som var lagra, er trygt. Opne invitasjonslenka eller logg inn på nytt for å halde fram."
+    }
+  };
+  var sessionText = SESSION_TEXTS[document.documentElement.lang] || SESSION_TEXTS.nb;
+  var warnTimer = 0;
+  var endTimer = 0;
+  function sessionNotice(message, withButton) {
+    var notice = document.getElementById("okt-varsel");
+    if (!notice) {
+      notice = document.createElement("div");
+      notice.id = "okt-varsel";
+      notice.className = "ds-alert session-notice";
+      notice.setAttribute("data-color", "warning");
+      notice.setAttribute("role", "alert");
+      var main = document.getElementById("innhold");
+      if (!main) return;
+      main.prepend(notice);
+    }
+    var p = document.createElement("p");
+    p.className = "ds-paragraph";
+    p.textContent = message;
+    notice.replaceChildren(p);
+    if (withButton) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "ds-button";
+      button.setAttribute("data-variant", "secondary");
+      button.textContent = sessionText.keep;
+      button.addEventListener("click", function () {
+        fetch(meta.getAttribute("data-keepalive"), { credentials: "same-origin" }).then(function (r) {
+          if (r.ok) restartSessionClock();
+        });
+      });
+      notice.appendChild(button);
+    }
+  }
+  function restartSessionClock() {
+    if (!maxAge) return;
+    var notice = document.getElementById("okt-varsel");
+    if (notice) notice.remove();
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(endTimer);
+    warnTimer = window.setTimeout(function () { sessionNotice(sessionText.warn, true); }, maxAge - warnBefore);
+    endTimer = window.setTimeout(function () { sessionNotice(sessionText.ended, false); }, maxAge);
+  }
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.successful) restartSessionClock();
+  });
+  restartSessionClock();
 
   // Move focus to an error summary when a page shows one, so it is read first.
   document.addEventListener("DOMContentLoaded", function () {
