@@ -212,7 +212,13 @@ class AnswerChange:
 
 
 def municipality_changes(
-    new_def: QuestionnaireDef, new_row: Row, old_def: QuestionnaireDef, old_row: Row, lang: str = "nb"
+    new_def: QuestionnaireDef,
+    new_row: Row,
+    old_def: QuestionnaireDef,
+    old_row: Row,
+    lang: str = "nb",
+    *,
+    pairs: Sequence[tuple[QuestionPair, list[tuple[str, str]]]] | None = None,
 ) -> list[AnswerChange]:
     """The answers of one municipality that differ between the rounds, in the newer questionnaire's order.
 
@@ -220,21 +226,31 @@ def municipality_changes(
     nothing about the municipality). Free text counts like any answer. An answer to a question hidden by
     ``show_if`` is stale and counts as no answer, so «2015» can become «Ikke besvart». Answers compare by
     code (a multiple choice as a set), or by what they show when the scale changed: 3 of 1–4 is not 3 of 1–5.
+
+    ``pairs`` (from ``matched_keys``) saves matching the questionnaires again for every municipality.
     """
     changes: list[AnswerChange] = []
-    for pair in match_questions(new_def, old_def):
-        if pair.old is None:
-            continue
-        for new_key, old_key in _key_pairs(pair.new, pair.old):
+    for pair, keys in matched_keys(new_def, old_def) if pairs is None else pairs:
+        assert pair.old is not None
+        for new_key, old_key in keys:
             new_value = _current(new_row, pair.new, new_key)
             old_value = _current(old_row, pair.old, old_key)
+            if not pair.scale_changed and _same(new_value, old_value):
+                continue  # the usual case, decided without writing either answer out
             new_text = display_value(new_def, pair.new, new_key, new_value, lang)
             old_text = display_value(old_def, pair.old, old_key, old_value, lang)
-            same = new_text == old_text if pair.scale_changed else _same(new_value, old_value)
-            if not same:
-                label = key_label(pair.new, new_key, lang)
-                changes.append(AnswerChange(pair.new, new_key, label, old=old_text, new=new_text))
+            if pair.scale_changed and new_text == old_text:
+                continue
+            label = key_label(pair.new, new_key, lang)
+            changes.append(AnswerChange(pair.new, new_key, label, old=old_text, new=new_text))
     return changes
+
+
+def matched_keys(
+    new_def: QuestionnaireDef, old_def: QuestionnaireDef
+) -> list[tuple[QuestionPair, list[tuple[str, str]]]]:
+    """The questions both versions have, each with its answer keys paired (newer key, older key)."""
+    return [(p, _key_pairs(p.new, p.old)) for p in match_questions(new_def, old_def) if p.old is not None]
 
 
 def _current(row: Row, question: Question, key: str) -> Value:
@@ -272,13 +288,14 @@ def compare_municipalities(
     """
     olds = {r.municipality.id: r for r in old_rows}
     news = {r.municipality.id: r for r in new_rows}
+    pairs = matched_keys(new_def, old_def)
     diffs: list[MunicipalityDiff] = []
     for row in new_rows:
         old_row = olds.get(row.municipality.id)
         if old_row is None:
             diffs.append(MunicipalityDiff(row.municipality, row.regions, [], only_in="new"))
         else:
-            changes = municipality_changes(new_def, row, old_def, old_row, lang)
+            changes = municipality_changes(new_def, row, old_def, old_row, lang, pairs=pairs)
             diffs.append(MunicipalityDiff(row.municipality, row.regions, changes, only_in=None))
     diffs += [
         MunicipalityDiff(r.municipality, r.regions, [], only_in="old")
