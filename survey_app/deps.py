@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from survey_app.config import Settings
 from survey_app.errors import LoginRequired, NoRespondentSession
-from survey_app.models import Invitation, Response, Round, StaffUser
+from survey_app.models import Invitation, Municipality, Response, Round, StaffUser
 from survey_app.permissions import Action, can
 from survey_app.services import invitations
 from survey_app.services.responses import Draft, load_draft
@@ -92,15 +92,24 @@ def round_or_404(session: Session, round_id: int) -> Round:
 def current_draft(request: Request, session: SessionDep) -> Draft:
     """The response of the invitation in this browser session; nothing else is reachable from it."""
     invitation_id = request.session.get(INVITATION_KEY)
-    invitation = session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
-    round_ = session.get(Round, invitation.round_id) if invitation else None
-    if invitation is None or invitations.check(invitation, round_) is not None:
+    found = None
+    if isinstance(invitation_id, int):
+        # The invitation, its round, the municipality's response and the municipality in one query (every
+        # autosave asks for them); load_draft then finds them in the session instead of asking again.
+        found = session.exec(
+            select(Invitation, Round, Response, Municipality)
+            .join(Round, col(Round.id) == col(Invitation.round_id))
+            .join(
+                Response,
+                (col(Response.round_id) == col(Invitation.round_id))
+                & (col(Response.municipality_id) == col(Invitation.municipality_id)),
+            )
+            .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
+            .where(col(Invitation.id) == invitation_id)
+        ).first()
+    if found is None or invitations.check(found[0], found[1]) is not None:
         raise NoRespondentSession()
-    response = session.exec(
-        select(Response).where(
-            Response.round_id == invitation.round_id, Response.municipality_id == invitation.municipality_id
-        )
-    ).one()
+    response = found[2]
     assert response.id is not None
     return load_draft(session, response_id=response.id)
 

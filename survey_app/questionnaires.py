@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -208,12 +209,14 @@ class QuestionnaireDef(_Strict):
             yield from section.questions
 
     def question(self, question_id: str) -> Question:
-        return self._index()[question_id]
+        return self._index[question_id]
 
     def has_question(self, question_id: str) -> bool:
-        return question_id in self._index()
+        return question_id in self._index
 
+    @cached_property
     def _index(self) -> dict[str, Question]:
+        # Built once per definition (it is frozen): comparing two rounds asks it for every answer.
         return {q.id: q for q in self.questions()}
 
     def section(self, section_id: str) -> Section | None:
@@ -503,8 +506,15 @@ def shipped_files(directory: Path) -> list[Path]:
 _parsed: dict[str, QuestionnaireDef] = {}
 
 
-def from_stored(content_hash: str, definition: dict[str, Any]) -> QuestionnaireDef:
-    """A stored version's definition, parsed once per process (a stored version never changes)."""
+def from_stored(
+    content_hash: str, definition: dict[str, Any] | Callable[[], dict[str, Any]]
+) -> QuestionnaireDef:
+    """A stored version's definition, parsed once per process (a stored version never changes).
+
+    ``definition`` may be a function that reads it: then it is read only when not parsed yet.
+    """
     if content_hash not in _parsed:
-        _parsed[content_hash] = QuestionnaireDef.model_validate(definition)
+        _parsed[content_hash] = QuestionnaireDef.model_validate(
+            definition() if callable(definition) else definition
+        )
     return _parsed[content_hash]

@@ -65,7 +65,8 @@ def import_directory(session: Session, *, directory: Path, actor: str) -> list[Q
 
 
 def definition_of(version: QuestionnaireVersion) -> QuestionnaireDef:
-    return from_stored(version.content_hash, version.definition)
+    # Lazily: a version loaded with its definition deferred is not read again once parsed.
+    return from_stored(version.content_hash, lambda: version.definition)
 
 
 def latest_version(session: Session, slug: str) -> QuestionnaireVersion | None:
