@@ -252,7 +252,7 @@ def save(
 
 # Autosave is the app's hottest path (every pause in typing, from every municipality): its statements are
 # Core statements on the tables, each doing its read-back with RETURNING, instead of ORM flushes,
-# savepoints and refreshes. One save went from about 4 ms to 1.5 ms of CPU in these functions.
+# savepoints and refreshes (bench/request_cost.py measures a whole autosave: docs/benchmarks.md).
 _ANSWER = cast(sa.Table, Answer.__table__)  # type: ignore[attr-defined]
 _RESPONSE = cast(sa.Table, Response.__table__)  # type: ignore[attr-defined]
 _INSERTED = ("response_id", "question_id", "value", "version", "updated_at", "updated_by")
