@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from survey_app import audit
 from survey_app.config import Settings
-from survey_app.models import Municipality, Response, Role, Round, RoundStatus, StaffUser
+from survey_app.models import Municipality, Response, Role, Round, RoundStatus, Scenario, StaffUser
 from survey_app.questionnaires import parse
-from survey_app.services import catalog, invitations, register, rounds, users
+from survey_app.services import catalog, invitations, recommendation, register, rounds, users
 
 # Every question type, a show_if, a required question and a scored one: enough to exercise the flow.
 SMALL_QUESTIONNAIRE = textwrap.dedent("""\
@@ -135,4 +135,22 @@ def make_world(
 def make_staff(session: Session, role: Role, email: str | None = None) -> StaffUser:
     return users.create_user(
         session, email=email or f"{role.value}@fylke.test", password=PASSWORD, role=role, actor=audit.SYSTEM
+    )
+
+
+SMALL_FIGURES = "kommunenummer,kommune,forrige_anmodning,vedtak,integreringsindeks\n3005,Drammen,10,,50\n"
+
+
+def make_scenario(
+    session: Session, *, name: str = "Utkast", total: int = 20, figures: str = SMALL_FIGURES
+) -> Scenario:
+    """A settlement recommendation scenario from a figures CSV (by default Drammen alone)."""
+    return recommendation.create_scenario(
+        session,
+        name=name,
+        total=total,
+        figures=recommendation.read_figures(figures),
+        figures_source="tall.csv",
+        round_id=None,
+        actor=audit.SYSTEM,
     )

@@ -18,9 +18,9 @@ from sqlmodel import Session, SQLModel
 
 from survey_app.config import Settings
 from survey_app.models import Role
-from survey_app.services import api_tokens, recommendation, responses
+from survey_app.services import api_tokens, responses
 from tests.conftest import csrf_of
-from tests.factories import PASSWORD, World, make_staff, make_world
+from tests.factories import PASSWORD, World, make_scenario, make_staff, make_world
 from tests.test_permissions import GRID_ROUTES
 
 HTMX = {"HX-Request": "true"}
@@ -43,17 +43,7 @@ def grid_world(session: Session, settings: Settings) -> tuple[World, dict[str, o
     responses.save(session, draft=draft, changes={"kommentar": ("Et svar", 0)}, editor="test")
     colleague = make_staff(session, Role.leser, "kollega@fylke.test")
     api_token, _ = api_tokens.create(session, user=colleague, name="Kollegas nøkkel")
-    scenario = recommendation.create_scenario(
-        session,
-        name="Rutenett",
-        total=20,
-        figures=recommendation.read_figures(
-            "kommunenummer,kommune,forrige_anmodning,vedtak,integreringsindeks\n3005,Drammen,10,,50\n"
-        ),
-        figures_source="tall.csv",
-        round_id=None,
-        actor="test",
-    )
+    scenario = make_scenario(session, name="Rutenett")
     ids = {
         "round": world.round.id,
         "response": response.id,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the maintained fork starlette 1.x tests with (pyproject: httpx2)
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from sqlmodel import Session, select

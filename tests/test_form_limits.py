@@ -11,8 +11,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from survey_app.config import Settings
-from survey_app.services import recommendation
-from tests.factories import make_world
+from tests.factories import make_scenario, make_world
 from tests.test_permissions import GRID_ROUTES, _as
 
 TEXT_TYPES = {"text", "email", "password", "search", "tel", "url", ""}
@@ -38,17 +37,7 @@ def test_every_text_field_has_a_maxlength(
     who: str, app: FastAPI, session: Session, settings: Settings
 ) -> None:
     world = make_world(session, settings)
-    scenario = recommendation.create_scenario(
-        session,
-        name="Grenser",
-        total=20,
-        figures=recommendation.read_figures(
-            "kommunenummer,kommune,forrige_anmodning,vedtak,integreringsindeks\n3005,Drammen,10,,50\n"
-        ),
-        figures_source="tall.csv",
-        round_id=None,
-        actor="test",
-    )
+    scenario = make_scenario(session, name="Grenser")
     client, _ = _as(who, app, session, world)
     ids = {"round": world.round.id, "scenario": scenario.id, "response": world.response(session, "3005").id}
     missing = {}

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from urllib.parse import quote
 
-import httpx
+import httpx2 as httpx  # the maintained fork starlette 1.x tests with (pyproject: httpx2)
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI

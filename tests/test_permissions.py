@@ -16,9 +16,9 @@ from sqlmodel import Session
 from survey_app.config import Settings
 from survey_app.models import ResponseStatus, Role
 from survey_app.permissions import GRID, Action, can
-from survey_app.services import api_tokens, recommendation, responses
+from survey_app.services import api_tokens, responses
 from tests.conftest import csrf_of, fresh
-from tests.factories import PASSWORD, World, make_staff, make_world
+from tests.factories import PASSWORD, World, make_scenario, make_staff, make_world
 
 WHO = ["anonymous", "municipality", "leser", "radgiver", "admin"]
 # Municipality B (Ål, with its own invitation) gets what municipality A (Drammen) gets: its own answer only.
@@ -213,6 +213,7 @@ def _as(who: str, app: FastAPI, session: Session, world: World) -> tuple[TestCli
             "/ansatt/logg-inn", data={"csrf_token": token, "email": f"{who}@fylke.test", "password": PASSWORD}
         )
         assert r.status_code == 303, r.text
+        token = csrf_of(client, "/ansatt/logg-inn")  # signing in gave the session a new token
     return client, token
 
 
@@ -229,17 +230,7 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
     # Someone else's user and token: deactivating the first is allowed, revoking the second is not (404).
     colleague = make_staff(session, Role.leser, "kollega@fylke.test")
     api_token, _ = api_tokens.create(session, user=colleague, name="Kollegas nøkkel")
-    scenario = recommendation.create_scenario(
-        session,
-        name="Rutenett",
-        total=20,
-        figures=recommendation.read_figures(
-            "kommunenummer,kommune,forrige_anmodning,vedtak,integreringsindeks\n3005,Drammen,10,,50\n"
-        ),
-        figures_source="tall.csv",
-        round_id=None,
-        actor="test",
-    )
+    scenario = make_scenario(session, name="Rutenett")
     ids = {
         "round": world.round.id,
         "response": response.id,

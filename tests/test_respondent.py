@@ -284,6 +284,7 @@ def test_submit_receipt_read_only_and_reopen(client: TestClient, world: World, s
             data={"csrf_token": token, "email": "radgiver@fylke.test", "password": PASSWORD},
         )
         assert r.status_code == 303 and r.headers["location"].endswith("/ansatt"), r.text
+        token = csrf_of(staff, "/ansatt")  # signing in gave the session a new token
         r = staff.post(
             f"/ansatt/svar/{response.id}/gjenapne", data={"csrf_token": token, "reason": "Feil tall"}
         )

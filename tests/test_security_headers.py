@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2 as httpx  # the maintained fork starlette 1.x tests with (pyproject: httpx2)
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient

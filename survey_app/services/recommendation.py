@@ -322,18 +322,8 @@ def create_scenario(
         index_source=index_source,
         created_by=actor,
     )
-    session.add(scenario)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="recommendation.create",
-        object_type="scenario",
-        object_id=scenario.id,
-        details={"name": name, "total": total, "municipalities": len(rows), "source": figures_source},
-    )
-    session.commit()
-    return scenario
+    details = {"name": name, "total": total, "municipalities": len(rows), "source": figures_source}
+    return _add(session, scenario, action="recommendation.create", actor=actor, details=details)
 
 
 def copy_scenario(session: Session, *, scenario: Scenario, name: str, actor: str) -> Scenario:
@@ -353,18 +343,20 @@ def copy_scenario(session: Session, *, scenario: Scenario, name: str, actor: str
         overrides=dict(scenario.overrides),
         created_by=actor,
     )
-    session.add(copy)
+    details = {"from": scenario.id, "name": name}
+    return _add(session, copy, action="recommendation.copy", actor=actor, details=details)
+
+
+def _add(
+    session: Session, scenario: Scenario, *, action: str, actor: str, details: dict[str, Any]
+) -> Scenario:
+    session.add(scenario)
     session.flush()
     audit.record(
-        session,
-        actor=actor,
-        action="recommendation.copy",
-        object_type="scenario",
-        object_id=copy.id,
-        details={"from": scenario.id, "name": name},
+        session, actor=actor, action=action, object_type="scenario", object_id=scenario.id, details=details
     )
     session.commit()
-    return copy
+    return scenario
 
 
 def scenario_rules(scenario: Scenario) -> Rules:
