@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 CHROMIUM = Path("/usr/bin/chromium")
+LOCAL = ("http://127.0.0.1:", "data:", "about:")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -86,6 +87,10 @@ def page(browser: object) -> Iterator[object]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The app makes no third-party request at all: every request the browser makes stays on 127.0.0.1.
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(LOCAL) else elsewhere.append(r.url))
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not elsewhere, f"requests that left the app: {elsewhere}"
