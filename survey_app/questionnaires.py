@@ -170,8 +170,9 @@ class Question(_Strict):
             opts.append((OTHER, t("other", lang)))
         return opts
 
-    @property
+    @cached_property
     def has_other(self) -> bool:
+        # Cached (the model is frozen): forms and progress ask it for every answer key.
         return self.other or any(o.value == OTHER for o in self.options or [])
 
 

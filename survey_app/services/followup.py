@@ -13,7 +13,6 @@ from survey_app.config import Settings
 from survey_app.db import begin_write
 from survey_app.forms import Value
 from survey_app.models import (
-    Answer,
     Invitation,
     Municipality,
     MunicipalityContact,
@@ -30,6 +29,7 @@ from survey_app.services import invitations, mail
 from survey_app.services.catalog import definition_of
 from survey_app.services.register import contact_addresses, region_names
 from survey_app.services.responses import Progress, progress_of
+from survey_app.services.results import answer_values
 
 STATUSES = [s.value for s in ResponseStatus]
 NO_REGION = "Uten region"  # a municipality in no regional council (Asker, Bærum, Aremark in Viken)
@@ -110,13 +110,7 @@ def dashboard(
         .order_by(col(Municipality.kommunenummer))
     ).all()
     values: dict[int, dict[str, Value]] = defaultdict(dict)
-    # Plain rows (not through the ORM), as in results.load_rows: a national round has ~25,000 answers.
-    answer_rows = session.connection().execute(
-        select(Answer.response_id, Answer.question_id, Answer.value)
-        .join(Response, col(Response.id) == col(Answer.response_id))
-        .where(col(Response.round_id) == round_.id)
-    )
-    for response_id, key, value in answer_rows:
+    for response_id, key, value in answer_values(session, col(Response.round_id) == round_.id):
         values[response_id][key] = value
     contacts = Counter(session.exec(select(MunicipalityContact.municipality_id)).all())
     regions = region_names(session, [m.id for _, m in pairs if m.id is not None])

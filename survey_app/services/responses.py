@@ -104,9 +104,21 @@ def visible_ids(definition: QuestionnaireDef, values: dict[str, Value]) -> set[s
 
 
 def is_answered(question: Question, values: dict[str, Value]) -> bool:
-    keys = keys_of(question)
-    main = [k for k in keys if not (question.has_other and k == other_key(question))]
-    return all(values.get(k) is not None for k in main)
+    return all(values.get(k) is not None for k in _main_keys(question))
+
+
+# Keyed by the question object (parsed definitions live as long as the process); the question is kept in
+# the value so its id cannot be reused. The follow-up page asks this for every question of every response.
+_main_keys_cache: dict[int, tuple[Question, tuple[str, ...]]] = {}
+
+
+def _main_keys(question: Question) -> tuple[str, ...]:
+    """The answer keys that must hold a value for the question to count as answered (not «Annet» text)."""
+    hit = _main_keys_cache.get(id(question))
+    if hit is None or hit[0] is not question:
+        other = other_key(question) if question.has_other else None
+        hit = _main_keys_cache[id(question)] = (question, tuple(k for k in keys_of(question) if k != other))
+    return hit[1]
 
 
 @dataclass(frozen=True)

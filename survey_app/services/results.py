@@ -10,12 +10,14 @@ question that is hidden for that municipality (its ``show_if`` no longer holds) 
 
 from __future__ import annotations
 
+import json
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 from typing import Generic, TypeVar, cast
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from analysis.parameters import score_value
@@ -82,20 +84,46 @@ def load_rows(
         pairs = [(r, m) for r, m in pairs if m.id is not None and region in regions[m.id]]
     # All answers of the round in one query: one per response would be 357 round trips at national scale.
     values: dict[int, dict[str, Value]] = {}
-    # Plain rows through the session's connection: the ORM's per-row work doubled the time of this query,
-    # which is most of every results page (23,000 rows for a national round).
-    for response_id, key, value in session.connection().execute(
-        select(Answer.response_id, Answer.question_id, Answer.value)
-        .join(Response, col(Response.id) == col(Answer.response_id))
-        .where(*in_round)
-    ):
-        values.setdefault(response_id, {})[key] = cast(Value, value)
+    for response_id, key, value in answer_values(session, *in_round):
+        values.setdefault(response_id, {})[key] = value
     rows: list[Row] = []
     for response, muni in pairs:
         assert response.id is not None and muni.id is not None
         answers = values.get(response.id, {})
         rows.append(Row(response, muni, regions[muni.id], answers, visible_ids(definition, answers)))
     return rows
+
+
+def answer_values(session: Session, *where: sa.ColumnElement[bool]) -> Iterator[tuple[int, str, Value]]:
+    """(response id, answer key, value) of the answers of the responses ``where`` selects.
+
+    Reading a round's answers is most of every results page (23,000 for a national round), so they are
+    read as plain rows, not through the ORM, and on SQLite each distinct JSON text is decoded once (most
+    answers are one of a few scale points or options): about half the time of the ORM's way.
+    """
+    join = select(Answer.response_id, Answer.question_id).join(
+        Response, col(Response.id) == col(Answer.response_id)
+    )
+    if session.get_bind().dialect.name != "sqlite":
+        rows = session.connection().execute(join.add_columns(Answer.value).where(*where))
+        yield from ((r, k, cast(Value, v)) for r, k, v in rows)
+        return
+    # SQLite hands back a JSON number as a number (the column's affinity) and anything else as its text.
+    raw = sa.type_coerce(Answer.value, sa.Text)
+    decoded: dict[str, Value] = {}
+    for response_id, key, text in session.connection().execute(join.add_columns(raw).where(*where)):
+        if isinstance(text, str):
+            value = decoded.get(text, _MISSING)
+            if value is _MISSING:
+                value = decoded[text] = json.loads(text)
+            if isinstance(value, list):
+                value = list(value)  # each row its own list
+            yield response_id, key, value
+        else:
+            yield response_id, key, text
+
+
+_MISSING: Value = cast(Value, object())
 
 
 # --- scores ---------------------------------------------------------------------------------------
