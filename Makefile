@@ -28,10 +28,14 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-# Benchmarks: numbers, not pass/fail (see docs/benchmarks.md).
-bench: $(VENV)/.installed
-	$(BIN)/python bench/analysis_scale.py
-	$(BIN)/python bench/recommendation_scale.py
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	@touch $@ $(VENV)/.installed
+
+# Benchmarks: numbers, not pass/fail (see docs/benchmarks.md). Raw results: bench/results/latest.json.
+# BENCH_ARGS="--quick" for short load phases, "--only web", "--profile open-256" (py-spy, bench/results/).
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check survey_app analysis tests

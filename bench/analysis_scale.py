@@ -46,21 +46,32 @@ def run(n: int) -> dict[str, float]:
     discover_topics([texts[i] for i in low])
     done = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"answers": n, "train_s": trained - start, "code_s": coded - trained, "topics_s": done - coded,
-            "topic_inputs": len(low), "total_s": done - start, "peak_mb": peak_mb}
+    return {
+        "answers": n,
+        "train_s": trained - start,
+        "code_s": coded - trained,
+        "topics_s": done - coded,
+        "topic_inputs": len(low),
+        "total_s": done - start,
+        "peak_mb": peak_mb,
+    }
 
 
 def main() -> None:
     if len(sys.argv) > 1:
         print(json.dumps(run(int(sys.argv[1]))))
         return
-    print("| answers | train (s) | code (s) | topics (s) | answers to topics | total (s) | peak memory (MB) |")
+    print(
+        "| answers | train (s) | code (s) | topics (s) | answers to topics | total (s) | peak memory (MB) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for n in SIZES:
         out = subprocess.run([sys.executable, __file__, str(n)], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout)
-        print(f"| {n:,} | {r['train_s']:.2f} | {r['code_s']:.2f} | {r['topics_s']:.2f} | {r['topic_inputs']:,} "
-              f"| {r['total_s']:.2f} | {r['peak_mb']:.0f} |".replace(",", " "))
+        print(
+            f"| {n:,} | {r['train_s']:.2f} | {r['code_s']:.2f} | {r['topics_s']:.2f} | {r['topic_inputs']:,} "
+            f"| {r['total_s']:.2f} | {r['peak_mb']:.0f} |".replace(",", " ")
+        )
 
 
 if __name__ == "__main__":

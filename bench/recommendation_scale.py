@@ -19,7 +19,7 @@ import sys
 import time
 
 from analysis.settlement import Criterion, room
-from analysis.settlement_rules import load_rules
+from analysis.settlement_rules import load_rules, rules_to_data
 from survey_app.models import Scenario
 from survey_app.services import recommendation
 
@@ -31,14 +31,34 @@ def figures_csv(n: int = MUNICIPALITIES, seed: int = 0) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["kommunenummer", "kommune", "region", "forrige_anmodning", "vedtak", "integreringsindeks", "innbyggere", "arbeid"]
+        [
+            "kommunenummer",
+            "kommune",
+            "region",
+            "forrige_anmodning",
+            "vedtak",
+            "integreringsindeks",
+            "innbyggere",
+            "arbeid",
+        ]
     )
     for i in range(n):
         people = int(rng.lognormvariate(9.0, 1.2))
         last = max(0, round(people / 1500 + rng.gauss(0, 4)))
         decision = "" if rng.random() < 0.5 else str(last + rng.choice([0, 5, 10, 20]))
         index = "" if rng.random() < 0.1 else f"{rng.uniform(20, 90):.1f}"
-        writer.writerow([f"{3001 + i}", f"Kommune {i}", f"Region {i % 40}", last, decision, index, people, f"{rng.uniform(40, 80):.1f}"])
+        writer.writerow(
+            [
+                f"{3001 + i}",
+                f"Kommune {i}",
+                f"Region {i % 40}",
+                last,
+                decision,
+                index,
+                people,
+                f"{rng.uniform(40, 80):.1f}",
+            ]
+        )
     return out.getvalue()
 
 
@@ -66,8 +86,10 @@ def main() -> dict[str, float]:
         recommendation.to_csv(result, rules)
 
     result = recommendation.compute(figures.rows, figures.criteria_columns, total=total, rules=rules)
-    scenario = Scenario(name="Benchmark", total=total, figures=figures.rows, criteria_columns=figures.criteria_columns)
-    scenario.rules = recommendation.rules_to_data(rules)
+    scenario = Scenario(
+        name="Benchmark", total=total, figures=figures.rows, criteria_columns=figures.criteria_columns
+    )
+    scenario.rules = rules_to_data(rules)
     return {
         "municipalities": MUNICIPALITIES,
         "recommend_s": best_of(cli_path),
