@@ -268,6 +268,29 @@ def save(
 _ANSWER = cast(sa.Table, Answer.__table__)  # type: ignore[attr-defined]
 _RESPONSE = cast(sa.Table, Response.__table__)  # type: ignore[attr-defined]
 _INSERTED = ("response_id", "question_id", "value", "version", "updated_at", "updated_by")
+# Built once: building a statement (and its cache key) anew on every save cost as much as running it.
+_UPDATE_ANSWER = (
+    sa.update(_ANSWER)
+    .where(_ANSWER.c.id == sa.bindparam("answer_id"), _ANSWER.c.version == sa.bindparam("base"))
+    .values(
+        value=sa.bindparam("value", type_=_ANSWER.c.value.type),
+        version=_ANSWER.c.version + 1,
+        updated_at=sa.bindparam("at", type_=_ANSWER.c.updated_at.type),
+        updated_by=sa.bindparam("by"),
+    )
+    .returning(_ANSWER.c.version)
+)
+_TOUCH = (
+    sa.update(_RESPONSE)
+    .where(_RESPONSE.c.id == sa.bindparam("response_id"))
+    .values(
+        version=_RESPONSE.c.version + 1,
+        last_saved_at=sa.bindparam("at", type_=_RESPONSE.c.last_saved_at.type),
+        status=sa.bindparam("status", type_=_RESPONSE.c.status.type),
+        started_at=sa.func.coalesce(_RESPONSE.c.started_at, sa.bindparam("at")),
+    )
+    .returning(_RESPONSE.c.version, _RESPONSE.c.status, _RESPONSE.c.started_at)
+)
 
 
 def _insert(session: Session, draft: Draft, key: str, value: Value, editor: str, now: datetime) -> KeyResult:
@@ -306,10 +329,8 @@ def _update(
 ) -> KeyResult:
     # Compare-and-set in one statement, so two processes cannot both win on the same version.
     stored = session.execute(
-        sa.update(_ANSWER)
-        .where(_ANSWER.c.id == existing.id, _ANSWER.c.version == existing.version)
-        .values(value=value, version=_ANSWER.c.version + 1, updated_at=now, updated_by=editor)
-        .returning(_ANSWER.c.version)
+        _UPDATE_ANSWER,
+        {"answer_id": existing.id, "base": existing.version, "value": value, "at": now, "by": editor},
     ).scalar_one_or_none()
     if stored is None:
         session.refresh(existing)
@@ -337,17 +358,7 @@ def _touch(session: Session, draft: Draft, now: datetime) -> None:
     status = response.status
     if status == ResponseStatus.not_started:
         status = ResponseStatus.in_progress
-    row = session.execute(
-        sa.update(_RESPONSE)
-        .where(_RESPONSE.c.id == response.id)
-        .values(
-            version=_RESPONSE.c.version + 1,
-            last_saved_at=now,
-            status=status,
-            started_at=sa.func.coalesce(_RESPONSE.c.started_at, now),
-        )
-        .returning(_RESPONSE.c.version, _RESPONSE.c.status, _RESPONSE.c.started_at)
-    ).one()
+    row = session.execute(_TOUCH, {"response_id": response.id, "at": now, "status": status}).one()
     for name, new in (
         ("version", row.version),
         ("status", row.status),
