@@ -71,8 +71,20 @@ def live_server(app: FastAPI) -> Iterator[str]:
         yield url
 
 
+# A save on a busy CI machine can take longer than Playwright's 5 s default; waiting longer costs a passing
+# test nothing, and a flaky red run costs a landing.
+EXPECT_TIMEOUT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    yield from _launch()
+
+
+def _launch() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
