@@ -192,15 +192,23 @@ ACCESS = re.compile(r'" (\d{3}) ')
 def read_log(path: Path) -> dict[str, Any]:
     """What the server's own log says: responses by status (its access log) and its first errors."""
     statuses: dict[str, int] = {}
-    errors: list[str] = []
+    exceptions: dict[str, int] = {}
+    examples: list[str] = []
     with path.open(errors="replace") as fh:
         for line in fh:
             match = ACCESS.search(line)
             if match and "HTTP/1.1" in line:
                 statuses[match.group(1)] = statuses.get(match.group(1), 0) + 1
-            elif (line.startswith("ERROR") or "Error" in line.split(":", 1)[0]) and len(errors) < 5:
-                errors.append(line.strip()[:300])
-    return {"statuses": statuses, "first_errors": errors}
+            elif exception := EXCEPTION.match(line):
+                name = exception.group(1)
+                exceptions[name] = exceptions.get(name, 0) + 1
+                if len(examples) < 5:
+                    examples.append(line.strip()[:300])
+    return {"statuses": statuses, "exceptions": exceptions, "examples": examples}
+
+
+# The last line of a traceback: «sqlalchemy.exc.TimeoutError: QueuePool limit …»
+EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Timeout|Disconnect|Cancelled)\w*)(?::|$)")
 
 
 # --- phases ------------------------------------------------------------------------------------------
@@ -357,6 +365,16 @@ async def load_phases(
     for p in people:
         if p.conn:
             p.conn.close()
+    best = {
+        kind: max(results[f"closed-{kind}-{n}"]["throughput_per_s"] for n in (32, 256))
+        for kind in ("json", "insert", "autosave")
+    }
+    results["ratios"] = {
+        "best_closed_per_s": best,
+        "autosave_to_json": best["autosave"] / best["json"] if best["json"] else None,
+        "autosave_to_insert": best["autosave"] / best["insert"] if best["insert"] else None,
+        "insert_to_json": best["insert"] / best["json"] if best["json"] else None,
+    }
     return results
 
 
