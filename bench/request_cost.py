@@ -26,8 +26,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from loadgen import CSRF_RE as CSRF
-from loadgen import SESSION_COOKIE, Reply, Respondent, get, post
+from loadgen import SESSION_COOKIE, Reply, get, post
 from national import National, generate
+from respondents import Respondent
 from web import autosave_fields, staff_paths
 
 from survey_app.config import Settings
