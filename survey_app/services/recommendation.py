@@ -369,21 +369,18 @@ def scenario_rules(scenario: Scenario) -> Rules:
 def update_scenario(session: Session, *, scenario: Scenario, total: int, rules: Rules, actor: str) -> None:
     begin_write(session)
     session.refresh(scenario)
-    before = {"total": scenario.total, "rules": scenario.rules}
-    scenario.total = total
-    scenario.rules = rules_to_data(rules)
-    scenario.updated_at = utcnow()
-    if before != {"total": scenario.total, "rules": scenario.rules}:
-        audit.record(
-            session,
-            actor=actor,
-            action="recommendation.update",
-            object_type="scenario",
-            object_id=scenario.id,
-            details={"total": total, "rules": scenario.rules},
-        )
-    session.add(scenario)
-    session.commit()
+    data = rules_to_data(rules)
+    if (scenario.total, scenario.rules) == (total, data):
+        session.rollback()  # nothing changed: no write, no audit event
+        return
+    scenario.total, scenario.rules = total, data
+    _save(
+        session,
+        scenario,
+        action="recommendation.update",
+        actor=actor,
+        details={"total": total, "rules": data},
+    )
 
 
 def set_override(
@@ -400,17 +397,8 @@ def set_override(
         "tid": utcnow().isoformat(),
     }
     scenario.overrides = overrides
-    scenario.updated_at = utcnow()
-    session.add(scenario)
-    audit.record(
-        session,
-        actor=actor,
-        action="recommendation.override",
-        object_type="scenario",
-        object_id=scenario.id,
-        details={"kommunenummer": kommunenummer, "antall": number, "begrunnelse": reason},
-    )
-    session.commit()
+    details = {"kommunenummer": kommunenummer, "antall": number, "begrunnelse": reason}
+    _save(session, scenario, action="recommendation.override", actor=actor, details=details)
 
 
 def remove_override(session: Session, *, scenario: Scenario, kommunenummer: str, actor: str) -> None:
@@ -420,17 +408,8 @@ def remove_override(session: Session, *, scenario: Scenario, kommunenummer: str,
         session.rollback()
         return
     scenario.overrides = {k: v for k, v in scenario.overrides.items() if k != kommunenummer}
-    scenario.updated_at = utcnow()
-    session.add(scenario)
-    audit.record(
-        session,
-        actor=actor,
-        action="recommendation.override_remove",
-        object_type="scenario",
-        object_id=scenario.id,
-        details={"kommunenummer": kommunenummer},
-    )
-    session.commit()
+    details = {"kommunenummer": kommunenummer}
+    _save(session, scenario, action="recommendation.override_remove", actor=actor, details=details)
 
 
 def finalize(session: Session, *, scenario: Scenario, actor: str) -> None:
@@ -441,15 +420,16 @@ def finalize(session: Session, *, scenario: Scenario, actor: str) -> None:
         session.add(other)
     session.refresh(scenario)
     scenario.is_final = True
+    details = {"name": scenario.name, "total": scenario.total}
+    _save(session, scenario, action="recommendation.finalize", actor=actor, details=details)
+
+
+def _save(session: Session, scenario: Scenario, *, action: str, actor: str, details: dict[str, Any]) -> None:
+    """Store a change to a scenario with its audit event, in one transaction."""
     scenario.updated_at = utcnow()
     session.add(scenario)
     audit.record(
-        session,
-        actor=actor,
-        action="recommendation.finalize",
-        object_type="scenario",
-        object_id=scenario.id,
-        details={"name": scenario.name, "total": scenario.total},
+        session, actor=actor, action=action, object_type="scenario", object_id=scenario.id, details=details
     )
     session.commit()
 
