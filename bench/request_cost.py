@@ -149,11 +149,15 @@ async def measure(settings: Settings, national: National, runs: int, profile: st
                         "cpu_ms": cpu / n * 1000,
                         "wall_ms": wall / n * 1000,
                     }
-        out.update(await staff_pages(client, national, max(5, runs // 40)))
+        out.update(await staff_pages(client, national, max(5, runs // 40), profile))
     return out
 
 
-async def staff_pages(client: Client, national: National, runs: int) -> dict[str, Any]:
+async def _inline(func: Any, *args: Any, **kwargs: Any) -> Any:
+    return func(*args, **kwargs)
+
+
+async def staff_pages(client: Client, national: National, runs: int, profile: str | None) -> dict[str, Any]:
     """CPU per staff page (the sync routes run in the threadpool: process time counts every thread)."""
     reply = await client.request(get("/ansatt/logg-inn"))
     cookie = f"{SESSION_COOKIE}={reply.cookies()[SESSION_COOKIE]}"
@@ -176,6 +180,8 @@ async def staff_pages(client: Client, national: National, runs: int) -> dict[str
             costs.append((time.process_time() - cpu0, time.perf_counter() - wall0))
             assert reply.status == 200, (name, reply.status)
         costs.sort()
+        if profile == name:
+            out["profile"] = await _profile_page(client, get(paths[0], cookie=cookie))
         out[f"staff_{name}"] = {
             "requests": runs,
             "cpu_ms_min": costs[0][0] * 1000,
@@ -183,6 +189,25 @@ async def staff_pages(client: Client, national: National, runs: int) -> dict[str
             "wall_ms_median": sorted(w for _, w in costs)[len(costs) // 2] * 1000,
         }
     return out
+
+
+async def _profile_page(client: Client, request: bytes) -> str:
+    """A pyinstrument profile of five requests for a page, its sync route run on this thread (pyinstrument
+    sees only this one)."""
+    import fastapi.routing
+    from pyinstrument import Profiler
+
+    threaded = fastapi.routing.run_in_threadpool
+    fastapi.routing.run_in_threadpool = _inline  # type: ignore[assignment]
+    profiler = Profiler(interval=0.0005)
+    try:
+        profiler.start()
+        for _ in range(5):
+            await client.request(request)
+        profiler.stop()
+    finally:
+        fastapi.routing.run_in_threadpool = threaded
+    return str(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
 async def _enter(r: Respondent) -> None:
@@ -204,7 +229,10 @@ async def _enter(r: Respondent) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=500)
-    parser.add_argument("--profile", choices=["json", "insert", "autosave"])
+    parser.add_argument(
+        "--profile",
+        choices=["json", "insert", "autosave", "dashboard", "results", "profile", "compare", "free_text_search"],
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="innspill-cost-"))
     try:

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from survey_app.db import MAX_OVERFLOW, POOL_SIZE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,6 +26,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "SURVEY_APP_DATABASE_URL")
     )
+    # PostgreSQL connections each worker process keeps open, and how many more it may open at its busiest.
+    # The app lets at most the sum of the two requests use the database at once per worker, so no request
+    # waits for a connection (keep workers x the sum below PostgreSQL's max_connections, 100 by default).
+    database_pool_size: int = Field(default=POOL_SIZE, ge=1)
+    database_max_overflow: int = Field(default=MAX_OVERFLOW, ge=0)
     secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     county_name: str = "Viken fylkeskommune"
@@ -66,6 +73,13 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
             return url
         return f"sqlite:///{(self.data_dir / 'innspill.sqlite3').resolve()}"
+
+    @property
+    def database_slots(self) -> int | None:
+        """How many requests of one process may use the database at once (None: no limit, SQLite)."""
+        if self.sqlalchemy_url.startswith("sqlite"):
+            return None
+        return self.database_pool_size + self.database_max_overflow
 
     def resolved_secret_key(self) -> str:
         """The signing key; outside production one is created once per data dir and kept there.

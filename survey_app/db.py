@@ -16,6 +16,9 @@ from sqlmodel import Session
 IMMEDIATE = "innspill_immediate"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL connections per process: kept open, and opened more at the busiest (Settings has the same).
+POOL_SIZE = 20
+MAX_OVERFLOW = 10
 
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
@@ -55,6 +58,8 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     return sa.create_engine(url, **kwargs)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session, col, select
@@ -21,9 +22,18 @@ INVITATION_KEY = "invitation_id"
 EDITOR_KEY = "editor"
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        yield session
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # async, as are the dependencies below: a sync one runs in the thread pool, and the hops there and back
+    # cost an autosave about a third of its CPU (bench/request_cost.py). Making a Session does no I/O; a
+    # sync route's queries still run in its thread.
+    slots: asyncio.Semaphore | None = request.app.state.database_slots
+    if slots is None:
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            yield session
+        return
+    async with slots:
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            yield session
 
 
 def get_settings(request: Request) -> Settings:
@@ -35,7 +45,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def optional_staff(request: Request, session: SessionDep) -> StaffUser | None:
+async def optional_staff(request: Request, session: SessionDep) -> StaffUser | None:
     user_id = request.session.get(STAFF_KEY)
     if not isinstance(user_id, int):
         return None
@@ -47,7 +57,7 @@ def optional_staff(request: Request, session: SessionDep) -> StaffUser | None:
     return user
 
 
-def require_staff(user: Annotated[StaffUser | None, Depends(optional_staff)]) -> StaffUser:
+async def require_staff(user: Annotated[StaffUser | None, Depends(optional_staff)]) -> StaffUser:
     if user is None:
         raise LoginRequired()
     return user
@@ -57,10 +67,10 @@ OptionalStaffDep = Annotated[StaffUser | None, Depends(optional_staff)]
 StaffDep = Annotated[StaffUser, Depends(require_staff)]
 
 
-def permission(action: Action) -> Callable[[StaffUser], StaffUser]:
+def permission(action: Action) -> Callable[[StaffUser], Coroutine[Any, Any, StaffUser]]:
     """A dependency that lets through only staff whose role may do ``action``."""
 
-    def check(user: StaffDep) -> StaffUser:
+    async def check(user: StaffDep) -> StaffUser:
         if not can(user.role, action):
             raise HTTPException(
                 403, "Rollen din gir ikke tilgang til dette. Spør en administrator om du trenger det."
@@ -89,7 +99,7 @@ def round_or_404(session: Session, round_id: int) -> Round:
     return round_
 
 
-def current_draft(request: Request, session: SessionDep) -> Draft:
+async def current_draft(request: Request, session: SessionDep) -> Draft:
     """The response of the invitation in this browser session; nothing else is reachable from it."""
     invitation_id = request.session.get(INVITATION_KEY)
     found = None
@@ -117,7 +127,7 @@ def current_draft(request: Request, session: SessionDep) -> Draft:
 DraftDep = Annotated[Draft, Depends(current_draft)]
 
 
-def editor_name(request: Request) -> str:
+async def editor_name(request: Request) -> str:
     name = request.session.get(EDITOR_KEY)
     return name if isinstance(name, str) else ""
 

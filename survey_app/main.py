@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -48,11 +49,19 @@ class Innspill(FastAPI):
 def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:
     """Build the app. The schema is brought up to date when the app starts (idempotent)."""
     owns_engine = engine is None
-    engine = engine or make_engine(settings.sqlalchemy_url)
+    if engine is None:
+        pool = {}
+        if settings.database_slots is not None:
+            pool = {"pool_size": settings.database_pool_size, "max_overflow": settings.database_max_overflow}
+        engine = make_engine(settings.sqlalchemy_url, **pool)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(engine)
+        # Made here, on the loop that serves (deps.get_session): never more requests using the database at
+        # once than the pool has connections, so none blocks the event loop waiting for one.
+        slots = settings.database_slots
+        app.state.database_slots = None if slots is None else asyncio.Semaphore(slots)
         yield
         if owns_engine:  # an engine handed in (tests) belongs to the caller
             engine.dispose()
@@ -69,6 +78,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.database_slots = None
     app.state.templates = make_templates(settings.templates_dir)
 
     # Added first, so it runs inside the session middleware (its 413 page needs the session). The figures
