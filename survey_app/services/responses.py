@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from survey_app import audit
 from survey_app.db import begin_write
@@ -36,6 +36,19 @@ class ReadOnly(Exception):
     """The response cannot be changed now; the message says why, in Norwegian."""
 
 
+@dataclass(slots=True)
+class StoredAnswer:
+    """One stored answer as a plain object. Every autosave reads all of its response's answers (a full one
+    has ~70); as ORM objects they cost a third of a save's CPU (bench/request_cost.py: 3.3 → 2.3 ms)."""
+
+    id: int
+    question_id: str
+    value: Value
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+
 @dataclass
 class Draft:
     """A response with everything needed to show or change it."""
@@ -44,7 +57,7 @@ class Draft:
     round: Round
     municipality: Municipality
     definition: QuestionnaireDef
-    answers: dict[str, Answer] = field(default_factory=dict)
+    answers: dict[str, StoredAnswer] = field(default_factory=dict)
 
     def value(self, key: str) -> Value:
         answer = self.answers.get(key)
@@ -84,10 +97,7 @@ def load_draft(session: Session, *, response_id: int) -> Draft:
         options=[defer(QuestionnaireVersion.definition)],  # type: ignore[arg-type]
     )
     assert version is not None
-    answers = {
-        a.question_id: a for a in session.exec(select(Answer).where(Answer.response_id == response_id))
-    }
-    return Draft(response, round_, municipality, definition_of(version), answers)
+    return Draft(response, round_, municipality, definition_of(version), _read(session, response_id))
 
 
 # --- what is shown ------------------------------------------------------------------------------
@@ -222,14 +232,8 @@ def save(
         raise ReadOnly(draft.read_only_reason)
     begin_write(session)
     # Compare with what is stored now, inside the write transaction, not with what the page loaded.
-    # populate_existing: answers the page loaded earlier are overwritten with the stored values in this one
-    # query, instead of one refresh per answer.
-    fresh = session.exec(
-        select(Answer)
-        .where(Answer.response_id == draft.response.id, col(Answer.question_id).in_(list(changes)))
-        .execution_options(populate_existing=True)
-    ).all()
-    draft.answers.update({a.question_id: a for a in fresh})
+    assert draft.response.id is not None
+    draft.answers.update(_read(session, draft.response.id, list(changes)))
     now = utcnow()
     results: list[KeyResult] = []
     for key, (value, base) in changes.items():
@@ -267,8 +271,33 @@ def save(
 # savepoints and refreshes (bench/request_cost.py measures a whole autosave: docs/benchmarks.md).
 _ANSWER = cast(sa.Table, Answer.__table__)  # type: ignore[attr-defined]
 _RESPONSE = cast(sa.Table, Response.__table__)  # type: ignore[attr-defined]
-_INSERTED = ("response_id", "question_id", "value", "version", "updated_at", "updated_by")
+_STORED = (
+    _ANSWER.c.id,
+    _ANSWER.c.question_id,
+    _ANSWER.c.value,
+    _ANSWER.c.version,
+    _ANSWER.c.updated_at,
+    _ANSWER.c.updated_by,
+)
 # Built once: building a statement (and its cache key) anew on every save cost as much as running it.
+_ANSWERS_OF = sa.select(*_STORED).where(_ANSWER.c.response_id == sa.bindparam("response_id"))
+_ANSWERS_AMONG = _ANSWERS_OF.where(_ANSWER.c.question_id.in_(sa.bindparam("keys", expanding=True)))
+_INSERT_VALUES = {
+    "response_id": sa.bindparam("response_id"),
+    "question_id": sa.bindparam("key"),
+    "value": sa.bindparam("value", type_=_ANSWER.c.value.type),
+    "version": 1,
+    "updated_at": sa.bindparam("at", type_=_ANSWER.c.updated_at.type),
+    "updated_by": sa.bindparam("by"),
+}
+# INSERT … ON CONFLICT DO NOTHING: a colleague's first value for the same key comes back as no row.
+_INSERT_ANSWER = {
+    name: insert(_ANSWER)
+    .values(_INSERT_VALUES)
+    .on_conflict_do_nothing(index_elements=["response_id", "question_id"])
+    .returning(_ANSWER.c.id)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
 _UPDATE_ANSWER = (
     sa.update(_ANSWER)
     .where(_ANSWER.c.id == sa.bindparam("answer_id"), _ANSWER.c.version == sa.bindparam("base"))
@@ -293,39 +322,33 @@ _TOUCH = (
 )
 
 
+def _read(session: Session, response_id: int, keys: list[str] | None = None) -> dict[str, StoredAnswer]:
+    """The response's stored answers (of ``keys`` only, when given), by key."""
+    if keys is None:
+        rows = session.execute(_ANSWERS_OF, {"response_id": response_id})
+    else:
+        rows = session.execute(_ANSWERS_AMONG, {"response_id": response_id, "keys": keys})
+    return {row[1]: StoredAnswer(*row) for row in rows}
+
+
 def _insert(session: Session, draft: Draft, key: str, value: Value, editor: str, now: datetime) -> KeyResult:
-    assert draft.response.id is not None
-    answer = Answer(
-        response_id=draft.response.id,
-        question_id=key,
-        value=value,
-        version=1,
-        updated_at=now,
-        updated_by=editor,
-    )
-    row = {name: getattr(answer, name) for name in _INSERTED}
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    response_id = draft.response.id
+    assert response_id is not None
     new_id = session.execute(
-        insert(_ANSWER)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=["response_id", "question_id"])
-        .returning(_ANSWER.c.id)
+        _INSERT_ANSWER[session.get_bind().dialect.name],
+        {"response_id": response_id, "key": key, "value": value, "at": now, "by": editor},
     ).scalar_one_or_none()
     if new_id is None:
         # A colleague saved the first value for this key a moment ago (PostgreSQL: SQLite's write lock
         # keeps anyone else from inserting between our read and this insert).
-        theirs = session.exec(
-            select(Answer).where(Answer.response_id == draft.response.id, Answer.question_id == key)
-        ).one()
-        draft.answers[key] = theirs
+        theirs = draft.answers[key] = _read(session, response_id, [key])[key]
         return _conflict(key, value, theirs)
-    answer.id = new_id
-    draft.answers[key] = answer
+    draft.answers[key] = StoredAnswer(new_id, key, value, 1, now, editor)
     return KeyResult(key, Outcome.saved, 1, mine=value)
 
 
 def _update(
-    session: Session, draft: Draft, key: str, value: Value, existing: Answer, editor: str, now: datetime
+    session: Session, draft: Draft, key: str, value: Value, existing: StoredAnswer, editor: str, now: datetime
 ) -> KeyResult:
     # Compare-and-set in one statement, so two processes cannot both win on the same version.
     stored = session.execute(
@@ -333,15 +356,15 @@ def _update(
         {"answer_id": existing.id, "base": existing.version, "value": value, "at": now, "by": editor},
     ).scalar_one_or_none()
     if stored is None:
-        session.refresh(existing)
-        return _conflict(key, value, existing)
-    # What the row now holds, without reading it back (and without marking the object changed).
-    for name, new in (("value", value), ("version", stored), ("updated_at", now), ("updated_by", editor)):
-        set_committed_value(existing, name, new)
+        assert draft.response.id is not None
+        theirs = draft.answers[key] = _read(session, draft.response.id, [key])[key]
+        return _conflict(key, value, theirs)
+    # What the row now holds, without reading it back.
+    existing.value, existing.version, existing.updated_at, existing.updated_by = value, stored, now, editor
     return KeyResult(key, Outcome.saved, stored, mine=value)
 
 
-def _conflict(key: str, value: Value, theirs: Answer) -> KeyResult:
+def _conflict(key: str, value: Value, theirs: StoredAnswer) -> KeyResult:
     return KeyResult(
         key,
         Outcome.conflict,
