@@ -6,15 +6,17 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col
 
 from survey_app.config import Settings
 from survey_app.errors import LoginRequired, NoRespondentSession
-from survey_app.models import Invitation, Municipality, Response, Round, StaffUser
+from survey_app.models import Invitation, Municipality, QuestionnaireVersion, Response, Round, StaffUser
 from survey_app.permissions import Action, can
 from survey_app.services import invitations
-from survey_app.services.responses import Draft, load_draft
+from survey_app.services.responses import Draft, draft_of
 
 # Keys of the signed session cookie.
 STAFF_KEY = "staff_user_id"
@@ -99,29 +101,33 @@ def round_or_404(session: Session, round_id: int) -> Round:
     return round_
 
 
+# The invitation, its round, the municipality's response and municipality and the round's questionnaire
+# version (without its definition) in one query, built once: every autosave asks for them.
+_DRAFT_OF_INVITATION = (
+    sa.select(Invitation, Round, Response, Municipality, QuestionnaireVersion)
+    .join(Round, col(Round.id) == col(Invitation.round_id))
+    .join(
+        Response,
+        (col(Response.round_id) == col(Invitation.round_id))
+        & (col(Response.municipality_id) == col(Invitation.municipality_id)),
+    )
+    .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
+    .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == col(Round.questionnaire_version_id))
+    .where(col(Invitation.id) == sa.bindparam("invitation_id"))
+    .options(defer(QuestionnaireVersion.definition))  # type: ignore[arg-type]
+)
+
+
 async def current_draft(request: Request, session: SessionDep) -> Draft:
     """The response of the invitation in this browser session; nothing else is reachable from it."""
     invitation_id = request.session.get(INVITATION_KEY)
     found = None
     if isinstance(invitation_id, int):
-        # The invitation, its round, the municipality's response and the municipality in one query (every
-        # autosave asks for them); load_draft then finds them in the session instead of asking again.
-        found = session.exec(
-            select(Invitation, Round, Response, Municipality)
-            .join(Round, col(Round.id) == col(Invitation.round_id))
-            .join(
-                Response,
-                (col(Response.round_id) == col(Invitation.round_id))
-                & (col(Response.municipality_id) == col(Invitation.municipality_id)),
-            )
-            .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
-            .where(col(Invitation.id) == invitation_id)
-        ).first()
+        found = session.execute(_DRAFT_OF_INVITATION, {"invitation_id": invitation_id}).first()
     if found is None or invitations.check(found[0], found[1]) is not None:
         raise NoRespondentSession()
-    response = found[2]
-    assert response.id is not None
-    return load_draft(session, response_id=response.id)
+    _, round_, response, municipality, version = found
+    return draft_of(session, response, round_, municipality, version)
 
 
 DraftDep = Annotated[Draft, Depends(current_draft)]

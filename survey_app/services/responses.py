@@ -90,14 +90,25 @@ def load_draft(session: Session, *, response_id: int) -> Draft:
     round_ = session.get(Round, response.round_id)
     municipality = session.get(Municipality, response.municipality_id)
     assert round_ is not None and municipality is not None
-    # The definition (tens of kB of JSON) is read only the first time this process meets the version.
-    version = session.get(
-        QuestionnaireVersion,
-        round_.questionnaire_version_id,
-        options=[defer(QuestionnaireVersion.definition)],  # type: ignore[arg-type]
-    )
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[_NO_DEFINITION])
     assert version is not None
-    return Draft(response, round_, municipality, definition_of(version), _read(session, response_id))
+    return draft_of(session, response, round_, municipality, version)
+
+
+# The definition (tens of kB of JSON) is read only the first time this process meets the version.
+_NO_DEFINITION = defer(QuestionnaireVersion.definition)  # type: ignore[arg-type]
+
+
+def draft_of(
+    session: Session,
+    response: Response,
+    round_: Round,
+    municipality: Municipality,
+    version: QuestionnaireVersion,
+) -> Draft:
+    """The draft of a response whose round, municipality and questionnaire version the caller has read."""
+    assert response.id is not None
+    return Draft(response, round_, municipality, definition_of(version), _read(session, response.id))
 
 
 # --- what is shown ------------------------------------------------------------------------------
