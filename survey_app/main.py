@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
@@ -98,15 +99,19 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     checks = [Depends(verify_csrf), Depends(in_range)]
     pages = {"dependencies": checks, "include_in_schema": False}
     app.include_router(health.router, include_in_schema=False)
-    app.include_router(about.router, **pages)  # type: ignore[arg-type]
-    app.include_router(respondent.router, **pages)  # type: ignore[arg-type]
-    app.include_router(staff.router, **pages)  # type: ignore[arg-type]
-    app.include_router(rounds.router, **pages)  # type: ignore[arg-type]
-    app.include_router(results.router, **pages)  # type: ignore[arg-type]
-    app.include_router(admin.router, **pages)  # type: ignore[arg-type]
-    app.include_router(analysis.router, **pages)  # type: ignore[arg-type]
-    app.include_router(recommendation.router, **pages)  # type: ignore[arg-type]
-    app.include_router(api.docs_router, **pages)  # type: ignore[arg-type]
+    page_routers = [
+        about.router,
+        respondent.router,
+        staff.router,
+        rounds.router,
+        results.router,
+        admin.router,
+        analysis.router,
+        recommendation.router,
+        api.docs_router,
+    ]
+    for router in page_routers:
+        app.include_router(router, **pages)  # type: ignore[arg-type]
     # The API is GET-only and authenticated by a header, not a cookie: CSRF does not apply.
     app.include_router(api.router, dependencies=[Depends(in_range)])
     if settings.bench_routes:
@@ -114,8 +119,20 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         from survey_app.routes import bench
 
         app.include_router(bench.router, **pages)  # type: ignore[arg-type]
+    # Templates find a route by its name here (templating.url_for) instead of asking every route in turn.
+    app.state.routes_by_name = routes_by_name([health.router, *page_routers, api.router])
     errors.install(app)
     return app
+
+
+def routes_by_name(routers: list[APIRouter]) -> dict[str, APIRoute]:
+    """The routes of these routers by name; the first of a name wins, as in Starlette's url_for."""
+    index: dict[str, APIRoute] = {}
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                index.setdefault(route.name, route)
+    return index
 
 
 def app_from_env() -> FastAPI:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.requests import Request
 
 from survey_app.config import PROJECT_ROOT
-from survey_app.templating import make_templates
+from survey_app.templating import make_templates, url_for
 
 TEMPLATES = PROJECT_ROOT / "templates"
 ALL = sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html"))
@@ -34,3 +39,38 @@ def test_vendored_assets_exist() -> None:
     static = Path(PROJECT_ROOT / "survey_app" / "static")
     for asset in VENDOR.values():
         assert (static / asset).stat().st_size > 10_000, asset
+
+
+def test_url_for_gives_what_starlette_gives_for_every_route(app: FastAPI) -> None:
+    """Templates look routes up by name (templating.url_for); the result is Starlette's, for every route."""
+    request = Request(
+        {
+            "type": "http",
+            "app": app,
+            "router": app.router,
+            "scheme": "http",
+            "server": ("testserver", 80),
+            "path": "/",
+            "root_path": "",
+            "headers": [(b"host", b"testserver")],
+            "query_string": b"",
+        }
+    )
+    leaves = list(_leaf_routes(app.routes))
+    assert leaves and {r.name for r in leaves} == set(app.state.routes_by_name)
+    for route in leaves:
+        params = {
+            name: 7 if conv.regex == "[0-9]+" else "ab" for name, conv in route.param_convertors.items()
+        }
+        assert url_for({"request": request}, route.name, **params) == request.url_for(route.name, **params)
+    static = url_for({"request": request}, "static", path="app.js")
+    assert str(static) == "http://testserver/static/app.js"
+
+
+def _leaf_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every route of the app, inside the routers it includes (FastAPI keeps them as included routers)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _leaf_routes(route.original_router.routes)
