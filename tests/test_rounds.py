@@ -214,6 +214,36 @@ def test_dashboard_counts_by_status_and_region_and_filters(
     assert list(rows) == ["Lier"]
 
 
+def test_dashboard_progress_follows_every_save(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """The follow-up page keeps each response's progress between visits (services/followup.py); a save
+    changes the response's version, so the next visit counts again."""
+    world = make_world(session, settings)
+    make_staff(session, Role.leser)
+    login(client, "leser@fylke.test")
+
+    def besvart() -> str:
+        page = client.get(f"/ansatt/runder/{world.round.id}")
+        return table_rows(page.text, "#oppfolging table")["Lier"]["Besvart"]
+
+    seen = [besvart()]
+    with TestClient(client.app, follow_redirects=False) as municipality:
+        municipality.get(world.link("3049"))
+        csrf = csrf_of(municipality, "/svar")
+        # «nei» answers a question; «ja» then shows one more (vedtaksar): each save changes the count.
+        for value, stamped in (("nei", stamp(0, None)), ("ja", stamp(1, "nei"))):
+            r = municipality.post(
+                "/svar/sporsmal/politikk",
+                data={"politikk": value, "v:politikk": stamped},
+                headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+            )
+            assert r.status_code == 200 and "Lagret" in r.text, r.text
+            seen.append(besvart())
+    total = int(seen[0].split(" av ")[1].split()[0])
+    assert [s.split(" (")[0] for s in seen] == [f"0 av {total}", f"1 av {total}", f"1 av {total + 1}"], seen
+
+
 def test_reminders_by_email_in_each_municipalitys_malform(
     mail_client: TestClient, session: Session, settings: Settings, inbox: tuple[Inbox, int]
 ) -> None:
