@@ -75,7 +75,7 @@ def test_backup_then_restore_brings_the_data_back(
     # After the backup: an answer changed, one deleted, a user added.
     draft = responses.load_draft(session, response_id=world.response(session, "3005").id or 0)
     responses.save(session, draft=draft, changes={"kommentar": ("Etter", 1)}, editor="")
-    session.delete(draft.answers["politikk"])
+    session.delete(session.get(Answer, draft.answers["politikk"].id))
     session.commit()
     make_staff(session, Role.admin)
     assert answers(session, world) == {"kommentar": "Etter"}
