@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -13,7 +12,6 @@ from sqlmodel import Session, col, select
 from survey_app import audit
 from survey_app.config import Settings
 from survey_app.db import begin_write
-from survey_app.forms import Value
 from survey_app.models import (
     Invitation,
     Municipality,
@@ -30,11 +28,12 @@ from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services import invitations, mail
 from survey_app.services.catalog import definition_of
 from survey_app.services.register import contact_addresses, region_names
-from survey_app.services.responses import Progress, progress_of
-from survey_app.services.results import answer_values
+from survey_app.services.responses import Progress
+from survey_app.services.snapshots import snapshots
 
 STATUSES = [s.value for s in ResponseStatus]
 NO_REGION = "Uten region"  # a municipality in no regional council (Asker, Bærum, Aremark in Viken)
+_NO_DEFINITION = defer(QuestionnaireVersion.definition)  # type: ignore[arg-type]
 NOT_DONE = {ResponseStatus.not_started, ResponseStatus.in_progress, ResponseStatus.reopened}
 
 
@@ -78,7 +77,8 @@ class Dashboard:
 
 
 def round_definition(session: Session, round_: Round) -> QuestionnaireDef:
-    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    # The definition (tens of kB of JSON) is read only the first time this process meets the version.
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[_NO_DEFINITION])
     assert version is not None
     return definition_of(version)
 
@@ -103,18 +103,17 @@ def dashboard(
     """Every municipality of the round with its status and progress; tallies overall and by region.
 
     A handful of queries whatever the number of municipalities: responses, regions, contacts, and the
-    answers of the responses whose progress this process has not computed at their present version.
+    answers of the responses changed since this process last read them (services/snapshots.py).
     """
-    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[_NO_DEFINITION])
-    assert version is not None
-    definition = definition_of(version)
+    definition = round_definition(session, round_)
     pairs = session.exec(
         select(Response, Municipality)
         .join(Municipality, col(Municipality.id) == col(Response.municipality_id))
         .where(Response.round_id == round_.id)
         .order_by(col(Municipality.kommunenummer))
     ).all()
-    progress = _progress(session, round_, definition, version.content_hash, [r for r, _ in pairs])
+    assert round_.id is not None
+    kept = snapshots(session, round_id=round_.id, definition=definition, responses=[r for r, _ in pairs])
     contacts = Counter(session.exec(select(MunicipalityContact.municipality_id)).all())
     regions = region_names(session, [m.id for _, m in pairs if m.id is not None])
     overall = StatusTally()
@@ -126,7 +125,7 @@ def dashboard(
             response,
             municipality,
             regions.get(municipality.id, []),
-            progress[response.id],
+            kept[response.id].progress,
             contacts[municipality.id],
         )
         overall.counts[response.status.value] += 1
@@ -138,45 +137,6 @@ def dashboard(
             continue
         lines.append(line)
     return Dashboard(round_, definition, lines, overall, dict(sorted(by_region.items())))
-
-
-_NO_DEFINITION = defer(QuestionnaireVersion.definition)  # type: ignore[arg-type]
-
-# A response's progress by what pins its answers: every change to an answer goes through
-# responses.save, which bumps the response's version and stamps last_saved_at (submit and reopen bump the
-# version too), so an entry is never stale. Reading a national round's 23,000 answers was half of the
-# follow-up page; now only the responses changed since this process last showed them are read.
-_ProgressKey = tuple[int, int, datetime | None, str]
-_known_progress: dict[_ProgressKey, Progress] = {}
-_KNOWN_PROGRESS_MAX = 100_000  # a few MB; a county's rounds over many years fit well within
-
-
-def _progress(
-    session: Session,
-    round_: Round,
-    definition: QuestionnaireDef,
-    content_hash: str,
-    responses: list[Response],
-) -> dict[int, Progress]:
-    keys: dict[int, _ProgressKey] = {}
-    for r in responses:
-        assert r.id is not None
-        keys[r.id] = (r.id, r.version, r.last_saved_at, content_hash)
-    known = {rid: _known_progress.get(key) for rid, key in keys.items()}
-    missing = [rid for rid, progress in known.items() if progress is None]
-    if missing:
-        # The whole round in one query when most are missing; otherwise only those.
-        where = col(Response.round_id) == round_.id
-        if len(missing) < len(keys) // 2:
-            where = col(Response.id).in_(missing)
-        values: dict[int, dict[str, Value]] = defaultdict(dict)
-        for response_id, key, value in answer_values(session, where):
-            values[response_id][key] = value
-        if len(_known_progress) + len(missing) > _KNOWN_PROGRESS_MAX:
-            _known_progress.clear()
-        for rid in missing:
-            known[rid] = _known_progress[keys[rid]] = progress_of(definition, values[rid])
-    return cast(dict[int, Progress], known)
 
 
 @dataclass(frozen=True)

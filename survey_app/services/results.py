@@ -10,25 +10,24 @@ question that is hidden for that municipality (its ``show_if`` no longer holds) 
 
 from __future__ import annotations
 
-import json
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar
 
-import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from analysis.parameters import score_value
 from survey_app import scoring
 from survey_app.forms import Value, display_value, keys_of, other_key, validate
 from survey_app.i18n import t
-from survey_app.models import Answer, Municipality, QuestionnaireVersion, Response, ResponseStatus, Round
+from survey_app.models import Municipality, QuestionnaireVersion, Response, ResponseStatus, Round
 from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef
 from survey_app.services.catalog import definition_of
 from survey_app.services.register import region_names
-from survey_app.services.responses import visible_ids
+from survey_app.services.snapshots import snapshots
 
 # Below this many answers a distribution is flagged: with one or two municipalities, shares identify them
 # and say little about the county.
@@ -47,8 +46,8 @@ class Row:
     response: Response
     municipality: Municipality
     regions: list[str]  # primary first
-    values: dict[str, Value]  # answer key -> stored value
-    shown: set[str]  # ids of the questions shown for these answers
+    values: dict[str, Value]  # answer key -> stored value (shared with other requests: never change it)
+    shown: set[str]  # ids of the questions shown for these answers (likewise)
 
 
 def round_definition(session: Session, *, round_id: int) -> QuestionnaireDef:
@@ -56,7 +55,11 @@ def round_definition(session: Session, *, round_id: int) -> QuestionnaireDef:
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise LookupError(f"Runden {round_id} finnes ikke.")
-    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+    version = session.get(
+        QuestionnaireVersion,
+        round_.questionnaire_version_id,
+        options=[defer(QuestionnaireVersion.definition)],  # type: ignore[arg-type]
+    )
     assert version is not None  # a foreign key guarantees it
     return definition_of(version)
 
@@ -82,48 +85,14 @@ def load_rows(
     regions = region_names(session, [m.id for _, m in pairs if m.id is not None])
     if region:
         pairs = [(r, m) for r, m in pairs if m.id is not None and region in regions[m.id]]
-    # All answers of the round in one query: one per response would be 357 round trips at national scale.
-    values: dict[int, dict[str, Value]] = {}
-    for response_id, key, value in answer_values(session, *in_round):
-        values.setdefault(response_id, {})[key] = value
+    # The round's answers in one query, or only those of responses changed since this process read them.
+    kept = snapshots(session, round_id=round_id, definition=definition, responses=[r for r, _ in pairs])
     rows: list[Row] = []
     for response, muni in pairs:
         assert response.id is not None and muni.id is not None
-        answers = values.get(response.id, {})
-        rows.append(Row(response, muni, regions[muni.id], answers, visible_ids(definition, answers)))
+        snapshot = kept[response.id]
+        rows.append(Row(response, muni, regions[muni.id], snapshot.values, snapshot.shown))
     return rows
-
-
-def answer_values(session: Session, *where: sa.ColumnElement[bool]) -> Iterator[tuple[int, str, Value]]:
-    """(response id, answer key, value) of the answers of the responses ``where`` selects.
-
-    Reading a round's answers is most of every results page (23,000 for a national round), so they are
-    read as plain rows, not through the ORM, and on SQLite each distinct JSON text is decoded once (most
-    answers are one of a few scale points or options): about half the time of the ORM's way.
-    """
-    join = select(Answer.response_id, Answer.question_id).join(
-        Response, col(Response.id) == col(Answer.response_id)
-    )
-    if session.get_bind().dialect.name != "sqlite":
-        rows = session.connection().execute(join.add_columns(Answer.value).where(*where))
-        yield from ((r, k, cast(Value, v)) for r, k, v in rows)
-        return
-    # SQLite hands back a JSON number as a number (the column's affinity) and anything else as its text.
-    raw = sa.type_coerce(Answer.value, sa.Text)
-    decoded: dict[str, Value] = {}
-    for response_id, key, text in session.connection().execute(join.add_columns(raw).where(*where)):
-        if isinstance(text, str):
-            value = decoded.get(text, _MISSING)
-            if value is _MISSING:
-                value = decoded[text] = json.loads(text)
-            if isinstance(value, list):
-                value = list(value)  # each row its own list
-            yield response_id, key, value
-        else:
-            yield response_id, key, text
-
-
-_MISSING: Value = cast(Value, object())
 
 
 # --- scores ---------------------------------------------------------------------------------------
