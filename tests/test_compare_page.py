@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from survey_app.config import Settings
 from survey_app.models import Role, Round
+from survey_app.routes import results as results_routes
 from survey_app.services import demo
 from tests.factories import make_staff, make_world
 from tests.test_staff import login
 
 
-def test_compare_two_years_of_the_demo(client: TestClient, session: Session, settings: Settings) -> None:
+def test_compare_two_years_of_the_demo(
+    client: TestClient, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(results_routes, "COMPARE_PAGE_SIZE", 20)
     demo.setup_demo(session, settings=settings)
     make_staff(session, Role.leser)
     login(client, "leser@fylke.test")
@@ -24,9 +29,22 @@ def test_compare_two_years_of_the_demo(client: TestClient, session: Session, set
     soup = BeautifulSoup(r.text, "html.parser")
     assert soup.find("option", selected=True)["value"] == str(last_year.id)
     assert len(soup.select("table.compare tbody tr")) > 40  # every scored key of the survey
-    diffs = soup.select("details.muni-diff summary")
-    assert diffs and any("endrede svar" in d.get_text() for d in diffs)
-    assert any("svarte bare i" in d.get_text() for d in diffs)  # some answered only one of the years
+    # The municipalities a page at a time (20 here), by kommunenummer, each page linking to the others.
+    status = soup.find("p", role="status").get_text(" ", strip=True)
+    total = int(status.split(" av ")[1].split(",")[0])
+    assert status.startswith("Viser kommune 1–20 av") and total > 40, status
+    links = soup.select("nav.ds-pagination a[aria-label^='Side']")
+    assert [a.get_text() for a in links] == [str(n) for n in range(1, -(-total // 20) + 1)]
+    assert links[0]["aria-current"] == "true"
+    everyone: list[str] = []
+    for link in links:
+        page = BeautifulSoup(client.get(link["href"]).text, "html.parser")
+        lines = [e.get_text(" ", strip=True) for e in page.select("details.muni-diff summary, p.muni-same")]
+        assert 0 < len(lines) <= 20
+        everyone += lines
+    assert len(everyone) == len(set(everyone)) == total
+    assert any("endrede svar" in line for line in everyone)
+    assert any("svarte bare i" in line for line in everyone)  # some answered only one of the years
 
 
 def test_compare_without_another_round_says_so(

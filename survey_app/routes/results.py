@@ -14,6 +14,7 @@ from survey_app import audit, htmx
 from survey_app.deps import Exporter, SessionDep, Viewer, round_or_404
 from survey_app.models import Municipality, Round
 from survey_app.models import Response as SurveyResponse
+from survey_app.paging import page_of
 from survey_app.permissions import Action, can
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.routes.staff import STATUS_LABELS
@@ -95,9 +96,17 @@ def round_free_text(
     )
 
 
+COMPARE_PAGE_SIZE = 50
+
+
 @router.get("/ansatt/runder/{round_id}/sammenlign", name="round_compare")
 def round_compare(
-    round_id: int, request: Request, session: SessionDep, user: Viewer, med: int | None = None
+    round_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Viewer,
+    med: int | None = None,
+    side: int = 1,
 ) -> Response:
     round_, definition = _round_or_404(session, round_id)
     others = compare.comparable_rounds(session, round_id=round_id)
@@ -114,13 +123,18 @@ def round_compare(
         old_def = round_definition(session, other)
         new_rows = results.load_rows(session, round_id=round_id)
         old_rows = results.load_rows(session, round_id=other.id)
+        # The municipalities a page at a time: a national round's changed answers are megabytes of HTML.
+        page = page_of(compare.municipality_ids(new_rows, old_rows), side, COMPARE_PAGE_SIZE)
+        shown = set(page.items)
         context.update(
             questions=compare.compare_questions(definition, new_rows, old_def, old_rows),
-            municipalities=[
-                m
-                for m in compare.compare_municipalities(definition, new_rows, old_def, old_rows)
-                if m.changes or m.only_in
-            ],
+            municipalities=compare.compare_municipalities(
+                definition,
+                [r for r in new_rows if r.municipality.id in shown],
+                old_def,
+                [r for r in old_rows if r.municipality.id in shown],
+            ),
+            page=page,
             removed=compare.removed(definition, old_def),
             new_n=len(new_rows),
             old_n=len(old_rows),

@@ -274,6 +274,14 @@ class MunicipalityDiff:
     only_in: Literal["new", "old"] | None
 
 
+def municipality_ids(new_rows: Sequence[Row], old_rows: Sequence[Row]) -> list[int]:
+    """The municipalities with a row in either round, by kommunenummer."""
+    by_id = {
+        r.municipality.id: r.municipality for r in [*old_rows, *new_rows] if r.municipality.id is not None
+    }
+    return sorted(by_id, key=lambda i: by_id[i].kommunenummer)
+
+
 def compare_municipalities(
     new_def: QuestionnaireDef,
     new_rows: Sequence[Row],
