@@ -468,3 +468,28 @@ def test_profile_of_a_municipality_without_a_row(session: Session, world: World)
     lier = world.response(session, "3049").municipality_id
     with pytest.raises(LookupError):
         res.profile(d, rows, lier)
+
+
+def test_rows_and_results_follow_every_change(session: Session, world: World) -> None:
+    """Rows and round results are kept per process between requests (services/snapshots.py); a change to
+    an answer bumps its response's version, so the next read sees it."""
+    d = definition(session, world)
+
+    def politikk() -> tuple[Value, dict[str, tuple[int, float]]]:
+        rows = load(session, world, include_in_progress=True)
+        lier = next(r for r in rows if r.municipality.kommunenummer == "3049")
+        sections = res.round_results(d, rows)
+        dists = [
+            dist for _, questions in sections for q, ds in questions if q.id == "politikk" for dist in ds
+        ]
+        return lier.values["politikk"], counts(dists[0])
+
+    assert politikk() == ("delvis", {"ja": (1, 1 / 3), "delvis": (1, 1 / 3), "nei": (1, 1 / 3)})
+    response = world.response(session, "3049")
+    assert response.id is not None
+    draft = responses.load_draft(session, response_id=response.id)
+    saved = responses.save(
+        session, draft=draft, changes={"politikk": ("ja", draft.version("politikk"))}, editor=""
+    )
+    assert saved[0].outcome == responses.Outcome.saved
+    assert politikk() == ("ja", {"ja": (2, 2 / 3), "delvis": (0, 0.0), "nei": (1, 1 / 3)})

@@ -41,10 +41,7 @@ def round_results(
 ) -> Response:
     round_, definition = _round_or_404(session, round_id)
     rows = results.load_rows(session, round_id=round_id, include_in_progress=pabegynte, region=region or None)
-    sections = [
-        (section, [(q, results.question_results(definition, q, rows)) for q in section.questions])
-        for section in definition.sections
-    ]
+    sections = results.round_results(definition, rows)
     return htmx.render(
         request,
         "staff/results.html",

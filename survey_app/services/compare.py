@@ -34,6 +34,7 @@ from survey_app.services.results import (
     question_results,
     round_definition,
 )
+from survey_app.services.snapshots import remembered, state_of
 
 
 def comparable_rounds(session: Session, *, round_id: int) -> list[Round]:
@@ -153,8 +154,20 @@ def compare_questions(
 
     Free-text questions are left out; a matrix has one ``KeyChange`` per row of the newer version (a row
     only the older version had is not listed). Scores are means over the municipalities with a scored
-    answer, as ``results.profile`` computes them.
+    answer, as ``results.profile`` computes them. Kept for the next request while the answers stand.
     """
+    states = (state_of(r.response for r in new_rows), state_of(r.response for r in old_rows))
+    key = ("compare_questions", id(new_def), id(old_def), lang, states)
+    return remembered(key, lambda: _compare_questions(new_def, new_rows, old_def, old_rows, lang))
+
+
+def _compare_questions(
+    new_def: QuestionnaireDef,
+    new_rows: Sequence[Row],
+    old_def: QuestionnaireDef,
+    old_rows: Sequence[Row],
+    lang: str,
+) -> list[tuple[QuestionPair, list[KeyChange]]]:
     compared: list[tuple[QuestionPair, list[KeyChange]]] = []
     for pair in match_questions(new_def, old_def):
         if pair.new.type in FREE_TEXT_TYPES:

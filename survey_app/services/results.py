@@ -24,10 +24,10 @@ from survey_app import scoring
 from survey_app.forms import Value, display_value, keys_of, other_key, validate
 from survey_app.i18n import t
 from survey_app.models import Municipality, QuestionnaireVersion, Response, ResponseStatus, Round
-from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef
+from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef, Section
 from survey_app.services.catalog import definition_of
 from survey_app.services.register import region_names
-from survey_app.services.snapshots import snapshots
+from survey_app.services.snapshots import remembered, snapshots, state_of
 
 # Below this many answers a distribution is flagged: with one or two municipalities, shares identify them
 # and say little about the county.
@@ -150,6 +150,21 @@ class Distribution:
     missing: int
     mean: float | None  # mean scale point (likert, matrix) or mean number (integer)
     small: bool  # n < SMALL_N
+
+
+def round_results(
+    definition: QuestionnaireDef, rows: Sequence[Row], lang: str = "nb"
+) -> list[tuple[Section, list[tuple[Question, list[Distribution]]]]]:
+    """Every question's distributions, section by section; kept for the next request while the answers
+    stand (the results page of a national round computes 23,000 answers into them)."""
+    key = ("round_results", id(definition), lang, state_of(r.response for r in rows))
+    return remembered(
+        key,
+        lambda: [
+            (section, [(q, question_results(definition, q, rows, lang)) for q in section.questions])
+            for section in definition.sections
+        ],
+    )
 
 
 def question_results(

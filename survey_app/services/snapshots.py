@@ -11,10 +11,12 @@ without the snapshot reads it, one with it gets the same answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -67,6 +69,34 @@ def snapshots(
             snapshot = Snapshot(answers, visible_ids(definition, answers), progress_of(definition, answers))
             found[rid] = _kept[keys[rid]] = snapshot
     return {rid: snapshot for rid, snapshot in found.items() if snapshot is not None}
+
+
+# --- what is computed from many responses ---------------------------------------------------------------
+
+T = TypeVar("T")
+_computed: OrderedDict[Hashable, Any] = OrderedDict()
+_computed_lock = threading.Lock()  # the sync routes run in threads
+KEEP_COMPUTED = 64  # the pages of the last few dozen rounds, filters and comparisons
+
+
+def state_of(responses: Iterable[Response]) -> tuple[tuple[int | None, int, datetime | None], ...]:
+    """What names these responses' answers for good (see the module's docstring): a key for ``remembered``."""
+    return tuple((r.id, r.version, r.last_saved_at) for r in responses)
+
+
+def remembered(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept under ``key`` for the next request: the key must hold everything the result
+    depends on (``state_of`` the responses, the definitions, the language). Shared: never change it."""
+    with _computed_lock:
+        if key in _computed:
+            _computed.move_to_end(key)
+            return cast(T, _computed[key])
+    value = compute()
+    with _computed_lock:
+        _computed[key] = value
+        while len(_computed) > KEEP_COMPUTED:
+            _computed.popitem(last=False)
+    return value
 
 
 def answer_values(session: Session, *where: sa.ColumnElement[bool]) -> Iterator[tuple[int, str, Value]]:
