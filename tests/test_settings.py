@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,17 @@ def test_bench_endpoints_exist_only_when_asked_for(
             client.post(f"/_bench/{name}", headers={"X-CSRF-Token": token}) for name in ("json", "insert")
         ]
     assert [r.status_code for r in replies] == ([200, 200] if bench_routes else [404, 404])
+
+
+def test_a_served_app_freezes_what_it_holds_at_start(settings: Settings, engine: sa.Engine) -> None:
+    """Outside the test suite the app leaves what it holds at start out of garbage collections (their
+    pauses were the staff pages' slowest requests); the suite itself does not, or its apps would pile up."""
+    gc.unfreeze()
+    with TestClient(create_app(settings, engine=engine)):
+        assert gc.get_freeze_count() == 0
+    served = settings.model_copy(update={"environment": "development"})
+    try:
+        with TestClient(create_app(served, engine=engine)):
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
