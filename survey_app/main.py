@@ -65,7 +65,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         slots = settings.database_slots
         app.state.database_slots = None if slots is None else asyncio.Semaphore(slots)
         if settings.environment != "test":
-            # What the process holds once started (the libraries, ~200,000 objects) is kept for good; a
+            # What the process holds once started (the libraries, ~250,000 objects) is kept for good; a
             # full garbage collection walked all of it, 140 ms that fell on whichever request was running
             # (the staff pages' p95, docs/benchmarks.md). Frozen, it is left out of every collection.
             # Not in the test suite, whose many apps would then never be collected.
