@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
@@ -28,12 +29,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     # async, as are the dependencies below: a sync one runs in the thread pool, and the hops there and back
     # cost an autosave about a third of its CPU (bench/request_cost.py). Making a Session does no I/O; a
     # sync route's queries still run in its thread.
-    slots: asyncio.Semaphore | None = request.app.state.database_slots
-    if slots is None:
-        with Session(request.app.state.engine, expire_on_commit=False) as session:
-            yield session
-        return
-    async with slots:
+    slots: asyncio.Semaphore | None = request.app.state.database_slots  # None on SQLite: no limit
+    async with slots if slots is not None else contextlib.nullcontext():
         with Session(request.app.state.engine, expire_on_commit=False) as session:
             yield session
 
