@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from survey_app.config import Settings
 from survey_app.forms import stamp
 from survey_app.models import Answer, AuditEvent, Invitation, ResponseStatus, utcnow
-from survey_app.services import invitations
+from survey_app.services import invitations, responses
 from tests.conftest import csrf_of, fresh
 from tests.factories import World, make_world
 
@@ -172,6 +172,32 @@ def test_two_colleagues_on_one_question_are_told_and_nothing_is_lost(
         # Anne's next save, still based on the old version, is now the one told.
         r = autosave(anne, csrf_a, "kommentar", {"kommentar": "Annes tekst, utvidet", "v:kommentar": "1"})
         assert "har endret dette svaret" in r.text and "Bjørns tekst" in r.text
+
+
+def test_a_colleagues_save_after_the_draft_was_read_is_a_conflict(session: Session, world: World) -> None:
+    """Autosave does not read the answers again inside its write transaction: a colleague's save that
+    lands between reading the draft and writing must still come back as a conflict, for a key that had a
+    value (the update compares versions) and for one that had none (the insert does nothing)."""
+    response_id = world.response(session, "3005").id
+    assert response_id is not None
+    first = responses.load_draft(session, response_id=response_id)
+    assert responses.save(session, draft=first, changes={"kommentar": ("Før", 0)}, editor="A")[0].version == 1
+
+    mine = responses.load_draft(session, response_id=response_id)  # read, then a colleague saves
+    theirs = responses.load_draft(session, response_id=response_id)
+    saved = responses.save(
+        session, draft=theirs, changes={"kommentar": ("Deres", 1), "politikk": ("ja", 0)}, editor="B"
+    )
+    assert [r.outcome for r in saved] == [responses.Outcome.saved] * 2
+
+    results = responses.save(
+        session, draft=mine, changes={"kommentar": ("Min", 1), "politikk": ("nei", 0)}, editor="A"
+    )
+    assert [(r.key, r.outcome, r.theirs, r.their_author) for r in results] == [
+        ("kommentar", responses.Outcome.conflict, "Deres", "B"),
+        ("politikk", responses.Outcome.conflict, "ja", "B"),
+    ]
+    assert stored(session, world) == {"kommentar": "Deres", "politikk": "ja"}
 
 
 def test_colleagues_on_different_rows_of_a_matrix_do_not_collide(app, world: World, session: Session) -> None:

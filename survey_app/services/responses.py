@@ -242,9 +242,10 @@ def save(
     if draft.read_only_reason:
         raise ReadOnly(draft.read_only_reason)
     begin_write(session)
-    # Compare with what is stored now, inside the write transaction, not with what the page loaded.
-    assert draft.response.id is not None
-    draft.answers.update(_read(session, draft.response.id, list(changes)))
+    # The draft was read at the start of this request, not re-read here inside the write lock: a colleague
+    # who saved since is caught by the statements themselves (the update compares the version it read, the
+    # insert does nothing on an existing key) and comes back as a conflict; a change equal to what the draft
+    # holds is «unchanged», as if this request had come just before the colleague's.
     now = utcnow()
     results: list[KeyResult] = []
     for key, (value, base) in changes.items():
