@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col
 
 from survey_app.config import Settings
@@ -17,6 +16,7 @@ from survey_app.errors import LoginRequired, NoRespondentSession
 from survey_app.models import Invitation, Municipality, QuestionnaireVersion, Response, Round, StaffUser
 from survey_app.permissions import Action, can
 from survey_app.services import invitations
+from survey_app.services.catalog import WITHOUT_DEFINITION
 from survey_app.services.responses import Draft, draft_of
 
 # Keys of the signed session cookie.
@@ -111,7 +111,7 @@ _DRAFT_OF_INVITATION = (
     .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
     .join(QuestionnaireVersion, col(QuestionnaireVersion.id) == col(Round.questionnaire_version_id))
     .where(col(Invitation.id) == sa.bindparam("invitation_id"))
-    .options(defer(QuestionnaireVersion.definition))  # type: ignore[arg-type]
+    .options(WITHOUT_DEFINITION)
 )
 
 

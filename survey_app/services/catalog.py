@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 from survey_app import audit
@@ -62,6 +63,11 @@ def import_directory(session: Session, *, directory: Path, actor: str) -> list[Q
     return [
         import_questionnaire(session, definition=load_file(p), actor=actor) for p in shipped_files(directory)
     ]
+
+
+# A loader option: the version without its definition (tens of kB of JSON), which ``definition_of`` reads
+# only the first time this process meets the version.
+WITHOUT_DEFINITION = defer(QuestionnaireVersion.definition)  # type: ignore[arg-type]
 
 
 def definition_of(version: QuestionnaireVersion) -> QuestionnaireDef:

@@ -6,7 +6,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from survey_app import audit
@@ -26,14 +25,13 @@ from survey_app.models import (
 )
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services import invitations, mail
-from survey_app.services.catalog import definition_of
+from survey_app.services.catalog import WITHOUT_DEFINITION, definition_of
 from survey_app.services.register import contact_addresses, region_names
 from survey_app.services.responses import Progress
 from survey_app.services.snapshots import snapshots
 
 STATUSES = [s.value for s in ResponseStatus]
 NO_REGION = "Uten region"  # a municipality in no regional council (Asker, Bærum, Aremark in Viken)
-_NO_DEFINITION = defer(QuestionnaireVersion.definition)  # type: ignore[arg-type]
 NOT_DONE = {ResponseStatus.not_started, ResponseStatus.in_progress, ResponseStatus.reopened}
 
 
@@ -77,8 +75,7 @@ class Dashboard:
 
 
 def round_definition(session: Session, round_: Round) -> QuestionnaireDef:
-    # The definition (tens of kB of JSON) is read only the first time this process meets the version.
-    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[_NO_DEFINITION])
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[WITHOUT_DEFINITION])
     assert version is not None
     return definition_of(version)
 

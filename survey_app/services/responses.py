@@ -10,7 +10,6 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -29,7 +28,7 @@ from survey_app.models import (
     utcnow,
 )
 from survey_app.questionnaires import OTHER, Question, QuestionnaireDef, Section
-from survey_app.services.catalog import definition_of
+from survey_app.services.catalog import WITHOUT_DEFINITION, definition_of
 
 
 class ReadOnly(Exception):
@@ -90,13 +89,9 @@ def load_draft(session: Session, *, response_id: int) -> Draft:
     round_ = session.get(Round, response.round_id)
     municipality = session.get(Municipality, response.municipality_id)
     assert round_ is not None and municipality is not None
-    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[_NO_DEFINITION])
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[WITHOUT_DEFINITION])
     assert version is not None
     return draft_of(session, response, round_, municipality, version)
-
-
-# The definition (tens of kB of JSON) is read only the first time this process meets the version.
-_NO_DEFINITION = defer(QuestionnaireVersion.definition)  # type: ignore[arg-type]
 
 
 def draft_of(

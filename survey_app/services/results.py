@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import Generic, TypeVar
 
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from analysis.parameters import score_value
@@ -25,7 +24,7 @@ from survey_app.forms import Value, display_value, keys_of, other_key, validate
 from survey_app.i18n import t
 from survey_app.models import Municipality, QuestionnaireVersion, Response, ResponseStatus, Round
 from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef, Section
-from survey_app.services.catalog import definition_of
+from survey_app.services.catalog import WITHOUT_DEFINITION, definition_of
 from survey_app.services.register import region_names
 from survey_app.services.snapshots import remembered, snapshots, state_of
 
@@ -58,7 +57,7 @@ def round_definition(session: Session, *, round_id: int) -> QuestionnaireDef:
     version = session.get(
         QuestionnaireVersion,
         round_.questionnaire_version_id,
-        options=[defer(QuestionnaireVersion.definition)],  # type: ignore[arg-type]
+        options=[WITHOUT_DEFINITION],
     )
     assert version is not None  # a foreign key guarantees it
     return definition_of(version)
