@@ -71,12 +71,19 @@ NEGATIONS: frozenset[str] = frozenset(
 STOPWORDS: frozenset[str] = frozenset(get_stop_words("norwegian")) - NEGATIONS
 
 
-# Function words that differ between the two written standards. Content words that differ (skule,
-# busetjing) are too many to list and too rare per answer to add much.
 def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+NON_ANSWER: frozenset[str] = NEGATIONS | _word_set(
+    """vite usikker uviss kommentar kommentere aktuell relevant ta stilling ennå enno foreløpig førebels
+    melde tilføye legge formening meining mening oversikt nei ja ok svar svare ukjent spesiell særskilt"""
+)
+"""Lemmas of answers that say there is no answer: «Vet ikke», «Eg veit ikkje», «Ingen kommentar»,
+«Ikkje aktuelt», «Har ikke tatt stilling til det ennå». An answer of these words alone names no theme."""
+
+# Function words that differ between the two written standards. Content words that differ (skule,
+# busetjing) are too many to list and too rare per answer to add much.
 _NYNORSK_MARKERS = _word_set(
     """ikkje inkje eg me kva korleis kven kvifor kvar kvart dei deira dykk frå no berre heile desse ein
     eit eitt mykje vere vore fleire gjer høyrer saman òg noko nokon nokre noka medan sidan difor meir
@@ -173,6 +180,12 @@ def lemmas(text: str, lang: Language | None = None) -> list[str]:
     words = _words(text)
     language = lang if lang is not None else _detect(words)
     return [lemma for lemma in map(_content_lemma, words, repeat(language)) if lemma]
+
+
+def says_nothing(sentences: Iterable[Iterable[str]]) -> bool:
+    """Whether lemmatised text (``lemmas`` or ``sentence_lemmas``) has no content words, or only those of
+    a non-answer (``NON_ANSWER``)."""
+    return all(lemma in NON_ANSWER for sentence in sentences for lemma in sentence)
 
 
 def lemmas_batch(texts: Iterable[str], lang: Language | None = None) -> list[list[str]]:

@@ -31,7 +31,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
-from analysis.text import LemmaTfidf, sentence_lemmas
+from analysis.text import LemmaTfidf, says_nothing, sentence_lemmas
 
 CODES: tuple[str, ...] = (
     "plan",
@@ -399,8 +399,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
         With ``sentences``, a text of several sentences gets per code the mean of the whole text's
         probability and its best sentence's, so a theme raised in one sentence of a long answer is not
-        drowned by the rest. A text without content words (empty, numbers only, only stopwords) gets 0
-        for every code.
+        drowned by the rest. A text without content words (empty, numbers only, only stopwords), or one
+        that only says there is no answer («Vet ikke», «Ingen kommentar», ``text.NON_ANSWER``), gets 0 for
+        every code.
         """
         check_is_fitted(self, "coef_")
         texts = _check_texts(X)
@@ -421,7 +422,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                     best = np.maximum.reduceat(sentence_proba, firsts, axis=0)
                     docs_with_several = owners[rows][firsts]
                     part[docs_with_several] = (part[docs_with_several] + best) / 2
-            part[[not doc for doc in docs]] = 0.0
+            part[[says_nothing(doc) for doc in docs]] = 0.0
         return proba
 
     def _calibrated(self, features: sp.csr_matrix) -> NDArray[np.float64]:

@@ -242,6 +242,22 @@ def test_answers_without_content_get_no_code(model: ThemeClassifier) -> None:
     assert (model.predict_proba(empty) == 0).all()
 
 
+def test_an_answer_that_says_it_has_none_gets_no_code(shipped_model: ThemeClassifier) -> None:
+    """«Vet ikke» is no theme; before, the shipped model suggested `plan` for «Eg veit ikkje.» at 0.72."""
+    none = [
+        "Vet ikke.",
+        "Eg veit ikkje.",
+        "Ingen kommentar.",
+        "Ikkje aktuelt for oss.",
+        "Dette har vi ikke tatt stilling til ennå.",
+        "Vet ikke, har ikke oversikt.",
+    ]
+    assert shipped_model.predict(none) == [[]] * len(none)
+    assert (shipped_model.predict_proba(none) == 0).all()
+    # A short answer with something in it is still coded.
+    assert shipped_model.predict(["Vet ikke hvordan vi skal lage en plan for integrering."]) == [["plan"]]
+
+
 def test_a_long_answer_keeps_a_theme_raised_in_one_sentence(model: ThemeClassifier) -> None:
     answer = (
         "Kommunen trenger flere boliger til dem vi skal bosette. Kommunestyret har vedtatt samme tall som i fjor. "
