@@ -1,4 +1,5 @@
-"""Production refuses unsafe settings; the bench-only endpoints exist only when asked for, never in production."""
+"""Settings: production refuses unsafe ones, the bench-only endpoints exist only when asked for, and a
+served app (not a test one) leaves what it holds at start out of garbage collections."""
 
 from __future__ import annotations
 
