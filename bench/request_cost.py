@@ -110,7 +110,7 @@ async def measure(settings: Settings, national: National, runs: int, profile: st
             r = Respondent(link, fields, seed=i)
             r.address = ("", 0)
             r.conn = Conn(client)  # type: ignore[assignment]
-            await _enter(r)
+            await r.start()
             people.append(r)
         for kind in ("json", "insert", "autosave"):
             # A warm-up, then three rounds; the cheapest round counts (other work on the machine only
@@ -211,28 +211,21 @@ async def _profile_page(client: Client, request: bytes) -> str:
     return str(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
-async def _enter(r: Respondent) -> None:
-    from survey_app.forms import fingerprint
-
-    reply = await r.send(get(r.link))
-    r.cookie = f"{SESSION_COOKIE}={reply.cookies()[SESSION_COOKIE]}"
-    reply = await r.send(get("/svar", cookie=r.cookie))
-    match = CSRF.search(reply.body)
-    assert reply.status == 200 and match, reply.status
-    r.csrf = match.group(1).decode()
-    r.cookie = f"{SESSION_COOKIE}={reply.cookies().get(SESSION_COOKIE, r.cookie.split('=', 1)[1])}"
-    for f in r.fields:
-        for key in f.keys:
-            r.versions[key] = 0
-            r.stamps[key] = f"0:{fingerprint(None)}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument(
         "--profile",
-        choices=["json", "insert", "autosave", "dashboard", "results", "profile", "compare", "free_text_search"],
+        choices=[
+            "json",
+            "insert",
+            "autosave",
+            "dashboard",
+            "results",
+            "profile",
+            "compare",
+            "free_text_search",
+        ],
     )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="innspill-cost-"))

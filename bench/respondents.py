@@ -102,6 +102,10 @@ class Respondent:
         """Open the invitation link, then the start page (which puts the CSRF token in the session)."""
         self.address = (host, port)
         self.conn = await Connection.open(host, port)
+        await self.start()
+
+    async def start(self) -> None:
+        """On the connection it has: the invitation link, then the start page (``enter`` opens one)."""
         reply = await self.conn.send(get(self.link))
         if reply.status != 303 or SESSION_COOKIE not in reply.cookies():
             raise HttpError(f"invitation link gave {reply.status}")

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import sqlalchemy as sa
 import typer
 import uvicorn
 from sqlmodel import Session, select
@@ -64,6 +65,21 @@ def _ready_session(settings: Settings) -> Iterator[Session]:
         upgrade(engine)
         with Session(engine, expire_on_commit=False) as session:
             yield session
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _backup_engine() -> Iterator[sa.Engine]:
+    """The database's engine for backup and restore; a ``BackupError`` ends the command with its message."""
+    from survey_app.services import backup
+
+    engine = make_engine(_settings().sqlalchemy_url)
+    try:
+        yield engine
+    except backup.BackupError as exc:
+        typer.echo(f"Feil: {exc}", err=True)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
 
@@ -312,14 +328,8 @@ def backup_command(
     """Back up the whole database to FILE; safe while Innspill runs (SQLite: a database file; PostgreSQL: pg_dump)."""
     from survey_app.services import backup
 
-    engine = make_engine(_settings().sqlalchemy_url)
-    try:
+    with _backup_engine() as engine:
         made = backup.backup(engine=engine, target=file, actor=audit.SYSTEM, overwrite=yes)
-    except backup.BackupError as exc:
-        typer.echo(f"Feil: {exc}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     typer.echo(
         f"Sikkerhetskopi skrevet til {file} ({made.size / 1e6:.1f} MB, databaseversjon {made.revision})."
     )
@@ -335,14 +345,8 @@ def restore_command(
     """Replace the database with a backup from ``survey-app backup`` and bring it up to date (asks for --ja)."""
     from survey_app.services import backup
 
-    engine = make_engine(_settings().sqlalchemy_url)
-    try:
+    with _backup_engine() as engine:
         restored = backup.restore(engine=engine, source=file, actor=audit.SYSTEM, confirmed=yes)
-    except backup.BackupError as exc:
-        typer.echo(f"Feil: {exc}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     upgraded = (
         f", oppgradert fra databaseversjon {restored.source.revision}"
         if restored.revision != restored.source.revision

@@ -104,9 +104,10 @@ def make_world(
     *,
     questionnaire: str = SMALL_QUESTIONNAIRE,
     status: RoundStatus = RoundStatus.open,
+    register_csv: str = REGISTER_CSV,
 ) -> World:
     county = register.load_register(
-        session, rows=register.parse_register(REGISTER_CSV), county_name="Testfylket", actor=audit.SYSTEM
+        session, rows=register.parse_register(register_csv), county_name="Testfylket", actor=audit.SYSTEM
     )
     version = catalog.import_questionnaire(session, definition=parse(questionnaire), actor=audit.SYSTEM)
     municipalities = list(session.exec(select(Municipality).order_by(Municipality.kommunenummer)))

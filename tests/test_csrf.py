@@ -18,10 +18,10 @@ from sqlmodel import Session, SQLModel
 
 from survey_app.config import Settings
 from survey_app.models import Role
-from survey_app.services import api_tokens, responses
+from survey_app.services import responses
 from tests.conftest import csrf_of
-from tests.factories import PASSWORD, World, make_scenario, make_staff, make_world
-from tests.test_permissions import GRID_ROUTES
+from tests.factories import PASSWORD, World, make_staff, make_world
+from tests.test_permissions import GRID_ROUTES, grid_ids
 
 HTMX = {"HX-Request": "true"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -41,19 +41,7 @@ def grid_world(session: Session, settings: Settings) -> tuple[World, dict[str, o
     response = world.response(session, "3005")
     draft = responses.load_draft(session, response_id=response.id)
     responses.save(session, draft=draft, changes={"kommentar": ("Et svar", 0)}, editor="test")
-    colleague = make_staff(session, Role.leser, "kollega@fylke.test")
-    api_token, _ = api_tokens.create(session, user=colleague, name="Kollegas nøkkel")
-    scenario = make_scenario(session, name="Rutenett")
-    ids = {
-        "round": world.round.id,
-        "response": response.id,
-        "invitation": int(world.link("3049")[3:].split("-")[0]),
-        "municipality": response.municipality_id,
-        "other_user": colleague.id,
-        "token": api_token.id,
-        "scenario": scenario.id,
-    }
-    return world, ids
+    return world, grid_ids(session, world)
 
 
 def state_changing(app: FastAPI, ids: dict[str, object]) -> list[tuple[str, str, str]]:

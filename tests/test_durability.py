@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import httpx2 as httpx  # the maintained fork starlette 1.x tests with (pyproject: httpx2)
@@ -29,14 +28,12 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from sqlmodel import Session, select
 
-from survey_app import audit
 from survey_app.config import Settings
 from survey_app.db import begin_write, make_engine
 from survey_app.models import Answer, County, Municipality, Response
-from survey_app.questionnaires import parse
-from survey_app.services import backup, catalog, invitations, register, rounds
+from survey_app.services import backup
 from tests.conftest import CSRF_RE, TEST_SECRET, fresh
-from tests.factories import SMALL_QUESTIONNAIRE, make_world
+from tests.factories import make_world
 
 HTMX = {"HX-Request": "true"}
 SAVED = "Lagret kl."
@@ -307,29 +304,7 @@ def many_municipalities(session: Session, settings: Settings, count: int) -> dic
     csv_text = "kommunenummer,name,region\n" + "".join(
         f"{5000 + i},Kommune {i},Region {i % 5}\n" for i in range(count)
     )
-    county = register.load_register(
-        session, rows=register.parse_register(csv_text), county_name="Testfylket", actor=audit.SYSTEM
-    )
-    version = catalog.import_questionnaire(session, definition=parse(SMALL_QUESTIONNAIRE), actor=audit.SYSTEM)
-    assert county.id is not None
-    rnd = rounds.create_round(
-        session,
-        county_id=county.id,
-        version=version,
-        year=2026,
-        title="Lasttest",
-        opens_on=date(2026, 1, 1),
-        closes_on=date(2099, 1, 31),
-        municipalities=list(session.exec(select(Municipality))),
-        secret_key=settings.resolved_secret_key(),
-        invitation_days=30,
-        actor=audit.SYSTEM,
-    )
-    assert rnd.id is not None
-    rows = invitations.export_rows(
-        session, round_id=rnd.id, secret_key=settings.resolved_secret_key(), base_url=""
-    )
-    return {r["kommunenummer"]: r["url"] for r in rows}
+    return make_world(session, settings, register_csv=csv_text).links
 
 
 def test_fifty_municipalities_autosaving_at_once_lose_nothing(

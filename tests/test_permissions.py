@@ -201,6 +201,25 @@ def test_the_role_grid() -> None:
     assert can(Role.leser, Action.view_results) and not can(Role.leser, Action.reopen_response)
 
 
+def grid_ids(session: Session, world: World) -> dict[str, object]:
+    """What the grid's paths name: the round, Drammen's response and municipality, Lier's invitation (the
+    link the grid revokes and renews: not the one the municipality uses), someone else's user and API
+    token (deactivating the first is allowed, revoking the second is not: 404) and a scenario."""
+    response = world.response(session, "3005")
+    colleague = make_staff(session, Role.leser, "kollega@fylke.test")
+    api_token, _ = api_tokens.create(session, user=colleague, name="Kollegas nøkkel")
+    scenario = make_scenario(session, name="Rutenett")
+    return {
+        "round": world.round.id,
+        "response": response.id,
+        "invitation": int(world.link("3049")[3:].split("-")[0]),
+        "municipality": response.municipality_id,
+        "other_user": colleague.id,
+        "token": api_token.id,
+        "scenario": scenario.id,
+    }
+
+
 def _as(who: str, app: FastAPI, session: Session, world: World) -> tuple[TestClient, str]:
     client = TestClient(app, follow_redirects=False)
     if who in ("municipality", "municipality_b"):
@@ -222,24 +241,11 @@ def test_grid(who: str, app: FastAPI, session: Session, settings: Settings) -> N
     world = make_world(session, settings)
     response = world.response(session, "3005")
     client, token = _as(who, app, session, world)
-    other = world.link("3049")  # the link the grid revokes and renews: not the one the municipality uses
     for number, secret in SECRET.items():
         own = world.response(session, number)
         draft = responses.load_draft(session, response_id=own.id)
         responses.save(session, draft=draft, changes={"kommentar": (secret, 0)}, editor="test")
-    # Someone else's user and token: deactivating the first is allowed, revoking the second is not (404).
-    colleague = make_staff(session, Role.leser, "kollega@fylke.test")
-    api_token, _ = api_tokens.create(session, user=colleague, name="Kollegas nøkkel")
-    scenario = make_scenario(session, name="Rutenett")
-    ids = {
-        "round": world.round.id,
-        "response": response.id,
-        "invitation": int(other[3:].split("-")[0]),
-        "municipality": response.municipality_id,
-        "other_user": colleague.id,
-        "token": api_token.id,
-        "scenario": scenario.id,
-    }
+    ids = grid_ids(session, world)
     seen: set[str] = set()
     with client:
         for name, (method, template, expected) in GRID_ROUTES.items():

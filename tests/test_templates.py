@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from starlette.requests import Request
 
 from survey_app.config import PROJECT_ROOT
 from survey_app.templating import make_templates, url_for
+from tests.test_csrf import routes_of
 
 TEMPLATES = PROJECT_ROOT / "templates"
 ALL = sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html"))
@@ -56,7 +54,7 @@ def test_url_for_gives_what_starlette_gives_for_every_route(app: FastAPI) -> Non
             "query_string": b"",
         }
     )
-    leaves = list(_leaf_routes(app.routes))
+    leaves = list(routes_of(app.routes))
     assert leaves and {r.name for r in leaves} == set(app.state.routes_by_name)
     for route in leaves:
         params = {
@@ -65,12 +63,3 @@ def test_url_for_gives_what_starlette_gives_for_every_route(app: FastAPI) -> Non
         assert url_for({"request": request}, route.name, **params) == request.url_for(route.name, **params)
     static = url_for({"request": request}, "static", path="app.js")
     assert str(static) == "http://testserver/static/app.js"
-
-
-def _leaf_routes(routes: list[Any]) -> Iterator[APIRoute]:
-    """Every route of the app, inside the routers it includes (FastAPI keeps them as included routers)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from _leaf_routes(route.original_router.routes)

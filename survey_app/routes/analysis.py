@@ -18,7 +18,7 @@ from survey_app.models import Answer, Municipality, ThemeCoding
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import Action, can
 from survey_app.services import analysis
-from survey_app.services.followup import round_definition
+from survey_app.services.catalog import round_definition
 
 router = APIRouter()
 

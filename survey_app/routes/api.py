@@ -21,7 +21,7 @@ from survey_app.models import Round, StaffUser
 from survey_app.permissions import Action, can
 from survey_app.services import api_tokens, exports, results, rounds
 from survey_app.services.audit_log import record_read
-from survey_app.services.followup import round_definition
+from survey_app.services.catalog import round_definition
 
 router = APIRouter(prefix="/api/v1", tags=["Innspill API"])
 docs_router = APIRouter()

@@ -20,7 +20,8 @@ from survey_app.questionnaires import QuestionnaireDef
 from survey_app.routes.staff import STATUS_LABELS
 from survey_app.services import compare, exports, responses, results
 from survey_app.services.audit_log import record_read
-from survey_app.services.followup import round_definition, round_regions
+from survey_app.services.catalog import round_definition
+from survey_app.services.followup import round_regions
 
 router = APIRouter()
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from survey_app import audit
 from survey_app.db import begin_write
-from survey_app.models import Questionnaire, QuestionnaireVersion
+from survey_app.models import Questionnaire, QuestionnaireVersion, Round
 from survey_app.questionnaires import QuestionnaireDef, from_stored, load_file, shipped_files
 
 
@@ -63,6 +63,13 @@ def import_directory(session: Session, *, directory: Path, actor: str) -> list[Q
     return [
         import_questionnaire(session, definition=load_file(p), actor=actor) for p in shipped_files(directory)
     ]
+
+
+def round_definition(session: Session, round_: Round) -> QuestionnaireDef:
+    """The questionnaire definition the round pinned."""
+    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[WITHOUT_DEFINITION])
+    assert version is not None  # a foreign key guarantees it
+    return definition_of(version)
 
 
 # A loader option: the version without its definition (tens of kB of JSON), which ``definition_of`` reads

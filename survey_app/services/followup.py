@@ -16,7 +16,6 @@ from survey_app.models import (
     Municipality,
     MunicipalityContact,
     MunicipalityRegion,
-    QuestionnaireVersion,
     Region,
     Response,
     ResponseStatus,
@@ -25,7 +24,7 @@ from survey_app.models import (
 )
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services import invitations, mail
-from survey_app.services.catalog import WITHOUT_DEFINITION, definition_of
+from survey_app.services.catalog import round_definition
 from survey_app.services.register import contact_addresses, region_names
 from survey_app.services.responses import Progress
 from survey_app.services.snapshots import snapshots
@@ -72,12 +71,6 @@ class Dashboard:
     lines: list[Line]
     overall: StatusTally
     by_region: dict[str, StatusTally]
-
-
-def round_definition(session: Session, round_: Round) -> QuestionnaireDef:
-    version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[WITHOUT_DEFINITION])
-    assert version is not None
-    return definition_of(version)
 
 
 def round_regions(session: Session, round_id: int) -> list[str]:

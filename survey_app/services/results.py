@@ -22,9 +22,9 @@ from analysis.parameters import score_value
 from survey_app import scoring
 from survey_app.forms import Value, display_value, keys_of, other_key, validate
 from survey_app.i18n import t
-from survey_app.models import Municipality, QuestionnaireVersion, Response, ResponseStatus, Round
+from survey_app.models import Municipality, Response, ResponseStatus, Round
 from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef, Section
-from survey_app.services.catalog import WITHOUT_DEFINITION, definition_of
+from survey_app.services import catalog
 from survey_app.services.register import region_names
 from survey_app.services.snapshots import remembered, snapshots, state_of
 
@@ -54,13 +54,7 @@ def round_definition(session: Session, *, round_id: int) -> QuestionnaireDef:
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise LookupError(f"Runden {round_id} finnes ikke.")
-    version = session.get(
-        QuestionnaireVersion,
-        round_.questionnaire_version_id,
-        options=[WITHOUT_DEFINITION],
-    )
-    assert version is not None  # a foreign key guarantees it
-    return definition_of(version)
+    return catalog.round_definition(session, round_)
 
 
 def load_rows(
