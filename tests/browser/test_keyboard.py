@@ -14,6 +14,7 @@ from sqlmodel import Session
 from survey_app.config import Settings
 from survey_app.models import ResponseStatus
 from survey_app.services import responses
+from tests.browser.helpers import expect_wired_up
 from tests.conftest import fresh
 from tests.factories import make_world
 
@@ -78,6 +79,7 @@ def test_answer_sign_off_and_submit_with_the_keyboard_alone(
     expect(yes).to_be_checked()
     year = page.get_by_label("Hvilket år ble den vedtatt?")
     expect(year).to_be_visible()  # decided on the server, and the next field in the tab order
+    expect_wired_up(page, "vedtaksar")
     page.keyboard.press("Tab")
     expect(year).to_be_focused()
     assert_focus_visible(page)

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from survey_app.config import Settings
+from tests.browser.helpers import expect_wired_up
 from tests.factories import make_world
 
 
@@ -23,9 +24,7 @@ def test_answer_reload_and_submit(live_server: str, page: Page, session: Session
     page.get_by_label("Ja", exact=True).check()
     expect(page.locator("#status-politikk")).to_contain_text("Lagra kl.")  # Ål writes nynorsk
     expect(year).to_be_visible()
-    # htmx wires a swapped-in question up in its settle step, a moment after showing it (and takes its
-    # «htmx-added» class away then): type only after that, or the input event can come too early.
-    expect(page.locator("#q-vedtaksar")).not_to_have_class(re.compile(r"\bhtmx-added\b"))
+    expect_wired_up(page, "vedtaksar")
     year.fill("20x5")
     expect(page.locator("#status-vedtaksar")).to_contain_text("Skriv eit heilt tal")
     expect(year).to_have_attribute("aria-invalid", "true")
