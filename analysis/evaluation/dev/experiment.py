@@ -2,6 +2,7 @@
 
     .venv/bin/python -m analysis.evaluation.dev.experiment            # the default ThemeClassifier
     .venv/bin/python -m analysis.evaluation.dev.experiment C=5.0 threshold=0.35   # other parameters
+    .venv/bin/python -m analysis.evaluation.dev.experiment --extra new.jsonl      # would new examples help?
 
 Two measures, both macro-F1 over the seven codes:
 
@@ -10,6 +11,10 @@ Two measures, both macro-F1 over the seven codes:
   answers often carry two themes.
 - **dev**: trained on the whole codebook, scored on ``analysis/evaluation/dev/answers.jsonl`` (written for
   model selection from the domain notes and the codebook descriptions, never from the held-out set).
+
+With ``--extra FILE`` (JSON lines ``{"text", "themes"}``, as the development set), those texts are added to
+the training data of both measures (in every CV fold): how to judge a batch of new codebook examples before
+it goes into the codebook, on texts that stay the same.
 
 ``analysis/evaluation/answers.jsonl`` is not read here.
 """
@@ -37,7 +42,7 @@ DEV = HERE / "answers.jsonl"
 
 
 def read_dev(path: Path = DEV) -> tuple[list[str], list[list[str]]]:
-    """Texts and codes of the development set."""
+    """Texts and codes of the development set (or of another file in its format)."""
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r["text"] for r in records], [list(r["themes"]) for r in records]
 
@@ -58,9 +63,17 @@ def per_code_f1(truth: list[list[str]], guess: list[list[str]]) -> dict[str, flo
 
 
 def codebook_cv(
-    codebook: Codebook, model: ThemeClassifier, *, folds: int = 5, seed: int = 0
+    codebook: Codebook,
+    model: ThemeClassifier,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    extra: tuple[list[str], list[list[str]]] = ([], []),
 ) -> tuple[list[list[str]], list[list[str]], list[np.ndarray]]:
-    """Truth, guesses and probabilities of ``model`` on held-out codebook examples and joined pairs."""
+    """Truth, guesses and probabilities of ``model`` on held-out codebook examples and joined pairs.
+
+    ``extra`` texts and codes are in the training data of every fold, never tested on.
+    """
     texts, labels = codebook.training_data()
     seeds = {term for code in codebook.codes for term in code.seed_terms}
     examples = [i for i, text in enumerate(texts) if text not in seeds]
@@ -74,7 +87,7 @@ def codebook_cv(
         train_rows = [examples[i] for i in train_idx] + always
         test_rows = [examples[i] for i in test_idx]
         fitted = model.__class__(**model.get_params()).fit(
-            [texts[i] for i in train_rows], [labels[i] for i in train_rows]
+            [texts[i] for i in train_rows] + extra[0], [labels[i] for i in train_rows] + extra[1]
         )
         test_texts = [texts[i] for i in test_rows]
         test_labels = [labels[i] for i in test_rows]
@@ -103,17 +116,22 @@ def confusion(truth: list[list[str]], guess: list[list[str]]) -> dict[tuple[str,
 
 
 def main(argv: list[str]) -> None:
+    extra: tuple[list[str], list[list[str]]] = ([], [])
+    if "--extra" in argv:
+        at = argv.index("--extra")
+        extra = read_dev(Path(argv[at + 1]))
+        argv = argv[:at] + argv[at + 2 :]
     params = {key: ast.literal_eval(value) for key, value in (arg.split("=", 1) for arg in argv)}
     model = ThemeClassifier(**params)
     codebook = load_codebook(CODEBOOK)
     start = time.perf_counter()
-    truth, guess, _ = codebook_cv(codebook, model)
+    truth, guess, _ = codebook_cv(codebook, model, extra=extra)
     cv_time = time.perf_counter() - start
     texts, labels = codebook.training_data()
-    fitted = model.__class__(**model.get_params()).fit(texts, labels)
+    fitted = model.__class__(**model.get_params()).fit(texts + extra[0], labels + extra[1])
     dev_texts, dev_truth = read_dev()
     dev_guess = fitted.predict(dev_texts)
-    print(f"params {params}")
+    print(f"params {params}" + (f", {len(extra[0])} extra texts" if extra[0] else ""))
     print(f"CV  macro-F1 {macro_f1(truth, guess):.3f}  ({len(truth)} texts, {cv_time:.0f} s)")
     print(f"dev macro-F1 {macro_f1(dev_truth, dev_guess):.3f}  ({len(dev_truth)} answers)")
     cv_codes, dev_codes = per_code_f1(truth, guess), per_code_f1(dev_truth, dev_guess)
