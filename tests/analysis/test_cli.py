@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.metrics import f1_score
+from sklearn.preprocessing import MultiLabelBinarizer
 
-from analysis.__main__ import REPORT_MARKER, main
+from analysis.__main__ import REPORT_MARKER, macro_f1_interval, main
 from analysis.themes import CODES
 from tests.analysis.test_themes import SMALL
 
@@ -173,6 +176,7 @@ def test_evaluate_writes_the_report_below_the_hand_written_intro(tmp_path: Path)
     assert "evaluated on 3 held-out answers" in written
     assert "| `bosetting` | 1.000 | 1.000 | 1.000 | 1 | 1 |" in written
     assert "| nb | 2 |" in written and "| nn | 1 |" in written
+    assert "95 % bootstrap interval for macro-F1" in written
     assert main(args) == 0
     assert report.read_text(encoding="utf-8") == written  # the report is reproducible
 
@@ -193,3 +197,18 @@ def test_evaluate_never_overwrites_text_without_the_marker(tmp_path: Path) -> No
     assert report.read_text(encoding="utf-8").startswith(
         f"# Notater\n\nSkrevet for hånd.\n\n{REPORT_MARKER}\n"
     )
+
+
+def test_the_macro_f1_interval_resamples_answers() -> None:
+    truth = [[code] for code in CODES] * 20 + [["plan", "samarbeid"], []]
+    assert macro_f1_interval(truth, truth, rounds=200) == (1.0, 1.0)
+    guess = [["mangfold"] if i % 10 == 0 else codes for i, codes in enumerate(truth)]  # one in ten wrong
+    low, high = macro_f1_interval(truth, guess, rounds=300, seed=7)
+    # The same resamples scored one by one with scikit-learn give the same interval.
+    binarizer = MultiLabelBinarizer(classes=list(CODES)).fit([])
+    y_true, y_pred = binarizer.transform(truth), binarizer.transform(guess)
+    samples = np.random.default_rng(7).integers(0, len(truth), size=(300, len(truth)))
+    scores = [f1_score(y_true[s], y_pred[s], average="macro", zero_division=0) for s in samples]
+    assert (low, high) == pytest.approx(tuple(np.quantile(scores, [0.025, 0.975])))
+    macro = f1_score(y_true, y_pred, average="macro", zero_division=0)
+    assert 0 < low < macro < high < 1
