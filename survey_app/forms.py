@@ -33,6 +33,16 @@ def other_key(question: Question) -> str:
     return f"{question.id}.{OTHER}"
 
 
+FREE_TEXT_TYPES = ("text", "longtext")
+
+
+def free_text_keys(question: Question) -> list[str]:
+    """The answer keys of a question that hold free text: the answer itself, or the «Annet» text."""
+    if question.type in FREE_TEXT_TYPES:
+        return [question.id]
+    return [other_key(question)] if question.type != "matrix" and question.has_other else []
+
+
 def keys_of(question: Question) -> list[str]:
     if question.type == "matrix":
         return [f"{question.id}.{item.id}" for item in question.items or []]

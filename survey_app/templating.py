@@ -13,10 +13,12 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.datastructures import URL
 from starlette.requests import Request
 
-from survey_app.forms import display_value
+from analysis.privacy import mask
+from survey_app.forms import Value, display_value, free_text_keys
 from survey_app.i18n import template_t
 from survey_app.models import StaffUser
 from survey_app.permissions import Action, can
+from survey_app.questionnaires import Question, QuestionnaireDef
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -84,6 +86,35 @@ def can_do(user: StaffUser | None, action: str) -> bool:
     return user is not None and can(user.role, Action(action))
 
 
+def _reads_masked(context: jinja2.runtime.Context) -> bool:
+    # The same line as the free-text search: who may export raw answers may read them unmasked.
+    user: StaffUser | None = context.get("staff_user")
+    return user is not None and not can(user.role, Action.export)
+
+
+@jinja2.pass_context
+def reader_view(context: jinja2.runtime.Context, text: str, question: Question, key: str) -> str:
+    """``{{ change.new|reader_view(change.question, change.key) }}``: a free-text answer as this viewer may
+    see it. A reader (leser) gets personal data masked; advisers, and a municipality reading its own
+    answer, see what was written."""
+    if _reads_masked(context) and key in free_text_keys(question):
+        return mask(text)
+    return text
+
+
+@jinja2.pass_context
+def display_answer(
+    context: jinja2.runtime.Context,
+    definition: QuestionnaireDef,
+    question: Question,
+    key: str,
+    value: Value,
+    lang: str = "nb",
+) -> str:
+    """``display_value`` for templates, with free text masked for readers (``reader_view``)."""
+    return reader_view(context, display_value(definition, question, key, value, lang), question, key)
+
+
 @jinja2.pass_context
 def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
     """Starlette's ``url_for``, without trying every route of the app in turn (about 50 µs a link: the
@@ -108,7 +139,8 @@ def make_templates(directory: Path) -> Jinja2Blocks:
     env.filters["paragraphs"] = paragraphs
     env.globals["url_for"] = url_for
     env.globals["VENDOR"] = VENDOR
-    env.globals["display_value"] = display_value
+    env.globals["display_value"] = display_answer
+    env.filters["reader_view"] = reader_view
     env.globals["t"] = template_t
     env.globals["can"] = can_do
     return templates

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from survey_app.config import Settings
-from survey_app.models import Role, Round
+from survey_app.models import Answer, Municipality, Response, ResponseStatus, Role, Round, utcnow
 from survey_app.routes import results as results_routes
 from survey_app.services import demo
 from tests.factories import make_staff, make_world
@@ -55,3 +56,40 @@ def test_compare_without_another_round_says_so(
     login(client, "leser@fylke.test")
     r = client.get(f"/ansatt/runder/{world.round.id}/sammenlign")
     assert r.status_code == 200 and "ingen annen runde" in r.text
+
+
+@pytest.mark.parametrize("role", [Role.leser, Role.radgiver])
+def test_compare_masks_personal_data_in_changed_free_text_for_a_leser_only(
+    client: TestClient, session: Session, settings: Settings, role: Role
+) -> None:
+    demo.setup_demo(session, settings=settings)
+    this_year = session.exec(select(Round).where(Round.title == "Kommuneundersøkelsen 2026")).one()
+    # A free-text answer on the first page of municipalities, changed to one with personal data.
+    first = session.exec(
+        select(Answer)
+        .join(Response, col(Answer.response_id) == Response.id)
+        .join(Municipality, col(Response.municipality_id) == Municipality.id)
+        .where(Response.round_id == this_year.id, Response.status == ResponseStatus.submitted)
+        .where(
+            sa.cast(Answer.value, sa.String).like('"%'), func.length(sa.cast(Answer.value, sa.String)) > 40
+        )
+        .order_by(col(Municipality.kommunenummer))
+    ).first()
+    assert first is not None
+    first.value = "Kontaktperson Kari Nordmann, kari@lier.kommune.no eller 41234567, vet mer."
+    response = session.get(Response, first.response_id)
+    assert response is not None
+    response.last_saved_at = utcnow()  # as a save would: the pages' snapshots are keyed by it
+    session.add_all([first, response])
+    session.commit()
+    make_staff(session, role)
+    login(client, f"{role.value}@fylke.test")
+    text = BeautifulSoup(
+        client.get(f"/ansatt/runder/{this_year.id}/sammenlign").text, "html.parser"
+    ).get_text(" ")
+    raw = ("Kari Nordmann", "kari@lier.kommune.no", "41234567")
+    if role is Role.leser:
+        assert not any(r in text for r in raw)
+        assert "[navn]" in text and "[e-post]" in text and "[telefon]" in text
+    else:
+        assert all(r in text for r in raw)

@@ -154,3 +154,34 @@ def test_a_leser_sees_free_text_with_personal_data_masked(
     r = client.get(f"/ansatt/runder/{answered.round.id}/fritekst", params={"sok": "vet mer"})
     assert "Kari Nordmann" not in r.text and "kari@lier" not in r.text and "41234567" not in r.text
     assert "[navn]" in r.text and "[e-post]" in r.text and "[telefon]" in r.text
+
+
+PERSONAL = "Kontaktperson Kari Nordmann, kari@lier.kommune.no eller 41234567, vet mer."
+RAW = ("Kari Nordmann", "kari@lier.kommune.no", "41234567")
+
+
+@pytest.mark.parametrize("role", [Role.leser, Role.radgiver])
+def test_answer_pages_mask_personal_data_for_a_leser_only(
+    client: TestClient, session: Session, answered: World, role: Role
+) -> None:
+    # A reader may read each municipality's answers, but not the names, addresses and numbers in them;
+    # an adviser, who may export the raw answers anyway, reads what was written.
+    response = answered.response(session, "3049")
+    assert response.id is not None
+    draft = responses.load_draft(session, response_id=response.id)
+    responses.save(session, draft=draft, changes={"kommentar": (PERSONAL, 0)}, editor="test")
+    staff(client, session, role)
+    pages = [
+        f"/ansatt/runder/{answered.round.id}/kommuner/{response.municipality_id}",
+        f"/ansatt/svar/{response.id}",
+        f"/ansatt/svar/{response.id}/utskrift",
+    ]
+    for page in pages:
+        r = client.get(page)
+        assert r.status_code == 200, page
+        text = BeautifulSoup(r.text, "html.parser").get_text(" ")
+        if role is Role.leser:
+            assert not any(raw in text for raw in RAW), page
+            assert "[navn]" in text and "[e-post]" in text and "[telefon]" in text, page
+        else:
+            assert all(raw in text for raw in RAW), page

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from analysis.privacy import mask
 from survey_app import audit, htmx
 from survey_app.deps import Exporter, SessionDep, Viewer, round_or_404
+from survey_app.forms import free_text_keys
 from survey_app.models import Municipality, Round
 from survey_app.models import Response as SurveyResponse
 from survey_app.paging import page_of
@@ -77,7 +78,7 @@ def round_free_text(
     if not can(user.role, Action.export):
         # A reader (leser) sees free text with personal data masked; advisers see what was written.
         found = [replace(hit, text=mask(hit.text)) for hit in found]
-    questions = [q for q in definition.questions() if results.free_text_keys(q)]
+    questions = [q for q in definition.questions() if free_text_keys(q)]
     return htmx.render(
         request,
         "staff/free_text.html",

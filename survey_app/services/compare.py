@@ -21,12 +21,11 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from survey_app.forms import Value, display_value, keys_of, selected
+from survey_app.forms import FREE_TEXT_TYPES, Value, display_value, keys_of, selected
 from survey_app.models import Municipality, QuestionnaireVersion, Round
 from survey_app.questionnaires import Question, QuestionnaireDef
 from survey_app.services.catalog import definition_of
 from survey_app.services.results import (
-    FREE_TEXT_TYPES,
     Distribution,
     Row,
     key_label,

@@ -20,7 +20,15 @@ from sqlmodel import Session, col, select
 
 from analysis.parameters import score_value
 from survey_app import scoring
-from survey_app.forms import Value, display_value, keys_of, other_key, validate
+from survey_app.forms import (
+    FREE_TEXT_TYPES,
+    Value,
+    display_value,
+    free_text_keys,
+    keys_of,
+    other_key,
+    validate,
+)
 from survey_app.i18n import t
 from survey_app.models import Municipality, Response, ResponseStatus, Round
 from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef, Section
@@ -34,7 +42,6 @@ SMALL_N = 3
 
 # A reopened response was submitted once; its answers count as submitted ones until it is sent again.
 _SUBMITTED = (ResponseStatus.submitted, ResponseStatus.reopened)
-FREE_TEXT_TYPES = ("text", "longtext")
 T = TypeVar("T")
 
 
@@ -219,13 +226,6 @@ class FreeText:
     municipality: Municipality
     regions: list[str]
     text: str
-
-
-def free_text_keys(question: Question) -> list[str]:
-    """The answer keys of a question that hold free text: the answer itself, or the «Annet» text."""
-    if question.type in FREE_TEXT_TYPES:
-        return [question.id]
-    return [other_key(question)] if question.type != "matrix" and question.has_other else []
 
 
 def free_texts(
