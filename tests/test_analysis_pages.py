@@ -40,6 +40,11 @@ def test_analyze_stores_a_reproducible_run(session: Session, settings: Settings,
     assert contributions and {"key", "score", "share"} <= set(contributions[0])
     assert results["texts"] > 0 and results["needs"], "the demo's texts state needs"
     assert len(results["sensitivity"]) == 2 * len(results["parameters"])
+    # The demo shows every part of the analysis: a parameter without enough answers, and topics among the
+    # answers no theme covers (its transport and mental-health answers).
+    values = [p["value"] for unit in results["units"].values() for p in unit["parameters"].values()]
+    assert None in values and any(v is not None for v in values)
+    assert results["topics"], "the demo has answers the codebook covers poorly"
     assert session.exec(select(ThemeCoding)).first() is not None
     assert (settings.data_dir / "theme_training.jsonl").exists()
     again = analysis.analyze(session, round_=demo_round, actor="test", data_dir=settings.data_dir)

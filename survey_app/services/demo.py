@@ -43,6 +43,18 @@ SAMPLE_TEXTS = [
     "Vi ønsker mer samskaping mellom stat, fylke og kommune, med felles kontaktpunkter og tydelige roller.",
 ]
 
+# Needs the codebook has no theme for (transport, mental health), so that topic discovery has something to
+# show in the demo: an adviser sees them grouped and can add a theme.
+UNCOVERED_TEXTS = [
+    "Bussen går to ganger om dagen, og uten bil kommer man seg ingen steder. Transport er det største hinderet her.",
+    "Det finnes ingen kollektivtransport på kveldstid, så ingen kan delta på noe etter klokka fem.",
+    "Skyss er et stort problem i en spredtbygd kommune som vår. Mange må gå flere kilometer til nærmeste busstopp.",
+    "Uten førerkort og bil er det vanskelig å bo her. Lange avstander og dårlig busstilbud gjør hverdagen tung.",
+    "Mange av de voksne sover dårlig og har mareritt etter flukten. Ventetiden hos psykolog er over et halvt år.",
+    "Angst, søvnproblemer og sorg etter flukten preger mange av de voksne. Vi har ikke psykolog å henvise til.",
+]
+UNCOVERED_SHARE = 0.12
+
 
 def demo_figures(session: Session, municipalities: list[Municipality]) -> recommendation.Figures:
     """Made-up figures for the recommendation: last year's request, some council decisions, population."""
@@ -119,16 +131,21 @@ def _synthetic_value(definition: QuestionnaireDef, question: Question, key: str,
         return rng.choice(
             ["Flyktningtjenesten", "Kommunalsjef for helse og velferd", "Frivillighetskoordinator"]
         )
+    if rng.random() < UNCOVERED_SHARE:
+        return rng.choice(UNCOVERED_TEXTS)
     return " ".join(rng.sample(SAMPLE_TEXTS, k=rng.randint(1, 3)))
 
 
 def synthetic_answers(
-    definition: QuestionnaireDef, rng: random.Random, *, share: float = 1.0
+    definition: QuestionnaireDef, rng: random.Random, *, share: float = 1.0, keep_required: bool = False
 ) -> dict[str, Value]:
-    """Plausible answers for every question (or about ``share`` of them), valid against the schema."""
+    """Plausible answers for every question (or about ``share`` of them), valid against the schema.
+
+    With ``keep_required``, only optional questions are left out: the answer can still be submitted.
+    """
     values: dict[str, Value] = {}
     for question in definition.questions():
-        if rng.random() > share:
+        if rng.random() > share and not (keep_required and question.required):
             continue
         for key in keys_of(question):
             if key == other_key(question) and question.type != "matrix":
@@ -140,7 +157,14 @@ def synthetic_answers(
 def _fill(session: Session, *, response: Response, rng: random.Random, submit: bool) -> None:
     assert response.id is not None
     draft = responses.load_draft(session, response_id=response.id)
-    values = synthetic_answers(draft.definition, rng, share=1.0 if submit else rng.uniform(0.2, 0.7))
+    if submit:
+        # Most answer every question; some skip half the optional ones, so that the analysis has
+        # parameters without enough answers («ikke nok svar») to show.
+        values = synthetic_answers(
+            draft.definition, rng, share=1.0 if rng.random() < 0.8 else 0.5, keep_required=True
+        )
+    else:
+        values = synthetic_answers(draft.definition, rng, share=rng.uniform(0.2, 0.7))
     responses.save(session, draft=draft, changes={k: (v, 0) for k, v in values.items()}, editor="Demo")
     if submit:
         remaining = responses.submit(
