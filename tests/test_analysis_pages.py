@@ -81,6 +81,7 @@ def test_analysis_pages_and_coding_that_teaches_the_model(
     coding_id = int(form["action"].rsplit("/", 1)[1])
     coding = session.get(ThemeCoding, coding_id)
     assert coding is not None and coding.staff_codes == ["plan", "samarbeid"]
+    suggested = list(coding.machine_codes)
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "theme.confirm")).first()
     # The next model is trained on the confirmed coding too, and says so in its version.
     assert analysis.confirmed_codings(session)[0][1] == ["plan", "samarbeid"]
@@ -88,6 +89,9 @@ def test_analysis_pages_and_coding_that_teaches_the_model(
     fresh(session)
     runs = session.exec(select(AnalysisRun).order_by(AnalysisRun.id)).all()
     assert runs[-1].model_version.endswith("-1") and runs[0].model_version.endswith("-0")
+    # The suggestion the adviser judged is kept: the new model, trained on their coding, would simply agree.
+    coding = session.get(ThemeCoding, coding_id)
+    assert coding is not None and coding.machine_codes == suggested
     assert "Cohens kappa" in client.get(f"/ansatt/runder/{demo_round.id}/koding").text
 
 

@@ -199,8 +199,11 @@ def _themes_needs_topics(
         if coding is None:
             coding = ThemeCoding(response_id=response_id, answer_key=hit.key)
             session.add(coding)
-        coding.machine_codes = list(machine)
-        coding.machine_scores = {code: round(float(p), 4) for code, p in zip(CODES, scores, strict=True)}
+        if coding.staff_codes is None:
+            coding.machine_codes = list(machine)
+            coding.machine_scores = {code: round(float(p), 4) for code, p in zip(CODES, scores, strict=True)}
+        # else: the suggestion the person judged stays. A model trained on their coding would agree with it,
+        # and the agreement (kappa) would then measure the model remembering, not suggesting.
         # What staff confirmed wins over the machine's suggestion.
         codes = coding.staff_codes if coding.staff_codes is not None else coding.machine_codes
         for code in codes:
@@ -319,7 +322,11 @@ class CodingAgreement:
 
 
 def agreement(session: Session, round_id: int) -> list[CodingAgreement]:
-    """Cohen's kappa per code between the machine and staff, over the answers staff have coded."""
+    """Cohen's kappa per code between the machine and staff, over the answers staff have coded.
+
+    The machine's side is the suggestion staff saw when they coded (``analyze`` keeps it), made by a model
+    that had not learnt from their coding: agreement on answers new to the model.
+    """
     from analysis.themes import kappa_per_code
 
     codings = session.exec(
