@@ -12,10 +12,12 @@ back to staff and into reports, and free text can hold names and phone numbers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from analysis.privacy import mask
+from analysis.themes import CODES
 
 # --- sentences ----------------------------------------------------------------------------------------
 
@@ -182,3 +184,28 @@ def stated_needs(text: str) -> list[Need]:
         if cue is not None:
             needs.append(Need(sentence, cue))
     return needs
+
+
+NO_THEME: Final = ""
+"""The theme key of a stated need the classifier gave no theme."""
+
+
+def group_by_theme(
+    needs: Iterable[Mapping[str, Any]], group: Callable[[Mapping[str, Any]], str]
+) -> dict[str, dict[str, list[Mapping[str, Any]]]]:
+    """Stated needs per group (a region, a municipality) and theme, groups sorted, themes in ``CODES`` order.
+
+    Each need is a mapping with ``themes`` (its codes); one with several themes is listed under each, one
+    with none under ``NO_THEME`` (last). ``group(need)`` names its group.
+    """
+    grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+    for need in needs:
+        themes = [code for code in CODES if code in need["themes"]] or [NO_THEME]
+        by_theme = grouped.setdefault(group(need), {})
+        for theme in themes:
+            by_theme.setdefault(theme, []).append(need)
+    order = {code: i for i, code in enumerate((*CODES, NO_THEME))}
+    return {
+        name: dict(sorted(themes.items(), key=lambda item: order[item[0]]))
+        for name, themes in sorted(grouped.items())
+    }

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from analysis.themes import load_codebook
 from survey_app.config import Settings
 from survey_app.models import AnalysisRun, AuditEvent, Role, Round, ThemeCoding
 from survey_app.services import analysis, demo
@@ -64,7 +65,20 @@ def test_analysis_pages_and_coding_that_teaches_the_model(
     assert page.status_code == 200
     units = table_rows(page.text, "table.analysis-units")
     assert len(units) > 30
-    first = BeautifulSoup(page.text, "html.parser").select_one("table.analysis-units tbody a")["href"]
+    # Stated needs, counted per region and theme, and listed per theme.
+    soup = BeautifulSoup(page.text, "html.parser")
+    run = analysis.latest_run(session, demo_round.id)
+    assert run is not None and run.results["needs"]
+    by_region = table_rows(page.text, "table.needs-by-region")
+    assert len(by_region) >= 2
+    counted = sum(int(n) for row in by_region.values() for header, n in row.items() if header != "Region")
+    listed = sum(len(n["themes"]) or 1 for n in run.results["needs"])
+    assert counted == listed == len(soup.select("details.needs-theme p.answer-text"))
+    need = next(n for n in run.results["needs"] if n["themes"])
+    unit_page = client.get(f"/ansatt/runder/{demo_round.id}/analyse/kommuner/{need['unit']}").text
+    headings = [h.get_text(strip=True) for h in BeautifulSoup(unit_page, "html.parser").select("h3")]
+    assert load_codebook(analysis.CODEBOOK)[need["themes"][0]].label in headings  # needs under their themes
+    first = soup.select_one("table.analysis-units tbody a")["href"]
     detail = client.get(first)
     assert detail.status_code == 200 and "Andel av verdien" in detail.text
 

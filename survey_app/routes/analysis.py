@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
+from analysis.needs import NO_THEME, group_by_theme
 from analysis.themes import CODES, load_codebook
 from survey_app import audit, htmx
 from survey_app.deps import Coder, SessionDep, SettingsDep, Viewer, round_or_404
@@ -19,6 +20,7 @@ from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import Action, can
 from survey_app.services import analysis
 from survey_app.services.catalog import round_definition
+from survey_app.services.followup import NO_REGION
 
 router = APIRouter()
 
@@ -47,7 +49,15 @@ def analysis_page(round_id: int, request: Request, session: SessionDep, user: Vi
     if run is not None:
         results = run.results
         units = sorted(results["units"].items(), key=lambda kv: (kv[1]["index_rank"] or 10**6, kv[1]["name"]))
-        context.update(results=results, units=units, params=results["parameters"])
+        context.update(
+            results=results,
+            units=units,
+            params=results["parameters"],
+            # Stated needs counted by region and theme, and listed by theme for the whole county.
+            needs_by_region=group_by_theme(results["needs"], lambda n: (n["regions"] or [NO_REGION])[0]),
+            needs_by_theme=group_by_theme(results["needs"], lambda n: "").get("", {}),
+            no_theme=NO_THEME,
+        )
     return htmx.render(request, "staff/analysis.html", context)
 
 
@@ -92,7 +102,9 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
                 "region": info["regions"].get(primary) if primary else None,
             }
         )
-    needs = [n for n in run.results["needs"] if n["unit"] == unit]
+    needs = group_by_theme([n for n in run.results["needs"] if n["unit"] == unit], lambda n: unit).get(
+        unit, {}
+    )
     unexpressed = [u for u in run.results["unexpressed"] if u["unit"] == unit]
     return htmx.render(
         request,
@@ -104,6 +116,7 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
             "lines": lines,
             "primary": primary,
             "needs": needs,
+            "no_theme": NO_THEME,
             "unexpressed": unexpressed,
             "theme_labels": _labels(),
         },

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.needs import CUES, Need, split_sentences, stated_needs
+from analysis.needs import CUES, NO_THEME, Need, group_by_theme, split_sentences, stated_needs
 from analysis.privacy import mask
 
 # --- sentences ----------------------------------------------------------------------------------------
@@ -227,3 +227,21 @@ def test_every_cue_is_tested() -> None:
 def test_stated_needs_are_masked_sentences_of_the_text(text: str) -> None:
     sentences = split_sentences(mask(text))
     assert all(need.sentence in sentences and need.cue in CUES for need in stated_needs(text))
+
+
+def test_needs_are_grouped_by_region_and_theme() -> None:
+    needs = [
+        {"unit": "1", "region": "Vest", "themes": ["samarbeid", "plan"], "sentence": "a"},
+        {"unit": "2", "region": "Øst", "themes": [], "sentence": "b"},
+        {"unit": "1", "region": "Vest", "themes": ["plan"], "sentence": "c"},
+    ]
+    grouped = group_by_theme(needs, lambda n: n["region"])
+    assert list(grouped) == ["Vest", "Øst"]  # groups sorted
+    # Themes in codebook order whatever the order of a need's codes; a two-theme need under both.
+    assert {t: [n["sentence"] for n in found] for t, found in grouped["Vest"].items()} == {
+        "plan": ["a", "c"],
+        "samarbeid": ["a"],
+    }
+    assert list(grouped["Vest"]) == ["plan", "samarbeid"]
+    assert grouped["Øst"] == {NO_THEME: [needs[1]]}
+    assert group_by_theme([], lambda n: "") == {}
