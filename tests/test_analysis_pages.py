@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from analysis.themes import load_codebook
 from survey_app.config import Settings
-from survey_app.models import AnalysisRun, AuditEvent, Role, Round, ThemeCoding
+from survey_app.models import (
+    AnalysisRun,
+    Answer,
+    AuditEvent,
+    Response,
+    ResponseStatus,
+    Role,
+    Round,
+    ThemeCoding,
+    utcnow,
+)
 from survey_app.services import analysis, demo
 from tests.conftest import csrf_of, fresh
 from tests.factories import make_staff
@@ -122,3 +134,23 @@ def test_training_file_feeds_the_cli(session: Session, settings: Settings, demo_
     analysis.classifier(session, settings.data_dir)
     lines = (settings.data_dir / "theme_training.jsonl").read_text(encoding="utf-8").splitlines()
     assert all("text" in json.loads(line) for line in lines)
+
+
+def test_a_run_is_stamped_with_the_code_and_the_submitted_answers_it_used(
+    session: Session, settings: Settings, demo_round: Round
+) -> None:
+    this_year = session.exec(select(Round).where(Round.title == "Kommuneundersøkelsen 2026")).one()
+    # An answer still being written, saved after everything submitted, is not in the analysis.
+    unfinished = session.exec(
+        select(Answer)
+        .join(Response, col(Response.id) == col(Answer.response_id))
+        .where(Response.round_id == this_year.id, Response.status == ResponseStatus.in_progress)
+    ).first()
+    assert unfinished is not None
+    unfinished.updated_at = utcnow() + timedelta(days=1)
+    session.add(unfinished)
+    session.commit()
+    run = analysis.analyze(session, round_=this_year, actor="test", data_dir=settings.data_dir)
+    assert run.snapshot_at is not None and run.snapshot_at < unfinished.updated_at
+    # The version of the package and a digest of the code that computed the results.
+    assert re.fullmatch(r"innspill \S+\+[0-9a-f]{12}", run.code_version), run.code_version

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,29 @@ from survey_app.models import AnalysisRun, Answer, Response, Round, ThemeCoding,
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import NO_REGION
-from survey_app.services.results import Row, free_texts, load_rows
+from survey_app.services.results import SUBMITTED, Row, free_texts, load_rows
 
 CODEBOOK = Path(__file__).resolve().parent.parent.parent / "questionnaires" / "codebook.yaml"
 TRAINING_FILE = "theme_training.jsonl"
 
 
+# The code that turns answers into results: the analysis library, the scoring rules and this module.
+_RESULT_CODE = (Path(P.__file__).parent, Path(scoring.__file__), Path(__file__))
+
+
+@lru_cache(maxsize=1)
 def code_version() -> str:
-    return f"innspill {package_version('innspill')}"
+    """The package version and a digest of the code that computes the results.
+
+    The version alone does not change between releases; the digest does whenever that code does, so two
+    runs with the same stamp were computed by the same code.
+    """
+    digest = hashlib.sha256()
+    files = sorted(p for root in _RESULT_CODE for p in ([root] if root.is_file() else root.rglob("*.py")))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return f"innspill {package_version('innspill')}+{digest.hexdigest()[:12]}"
 
 
 # --- parameters -------------------------------------------------------------------------------------
@@ -148,9 +164,13 @@ def confirmed_codings(session: Session) -> list[tuple[str, list[str]]]:
 
 
 def model_version(confirmed: Sequence[tuple[str, list[str]]]) -> str:
-    """Names the theme model: the codebook's content and the staff codings it was trained on."""
+    """Names the theme model: the codebook's content, the staff codings it was trained on, its settings."""
     digest = hashlib.sha256(CODEBOOK.read_bytes())
     digest.update(json.dumps(sorted((t, sorted(c)) for t, c in confirmed), ensure_ascii=False).encode())
+    # The settings and the library that fit it: the same data fitted otherwise is another model.
+    digest.update(
+        f"{ThemeClassifier().get_params()!r} scikit-learn {package_version('scikit-learn')}".encode()
+    )
     return f"tema-{digest.hexdigest()[:12]}-{len(confirmed)}"
 
 
@@ -273,7 +293,7 @@ def snapshot_time(session: Session, round_id: int) -> datetime | None:
     return session.exec(
         select(func.max(Answer.updated_at))
         .join(Response, col(Response.id) == col(Answer.response_id))
-        .where(Response.round_id == round_id)
+        .where(Response.round_id == round_id, col(Response.status).in_(SUBMITTED))
     ).one()
 
 

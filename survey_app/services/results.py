@@ -41,7 +41,7 @@ from survey_app.services.snapshots import remembered, snapshots, state_of
 SMALL_N = 3
 
 # A reopened response was submitted once; its answers count as submitted ones until it is sent again.
-_SUBMITTED = (ResponseStatus.submitted, ResponseStatus.reopened)
+SUBMITTED = (ResponseStatus.submitted, ResponseStatus.reopened)
 T = TypeVar("T")
 
 
@@ -74,7 +74,7 @@ def load_rows(
     all) keeps the municipalities of that region; a municipality in two regions belongs to both.
     """
     definition = round_definition(session, round_id=round_id)
-    statuses = [*_SUBMITTED, ResponseStatus.in_progress] if include_in_progress else list(_SUBMITTED)
+    statuses = [*SUBMITTED, ResponseStatus.in_progress] if include_in_progress else list(SUBMITTED)
     in_round = (col(Response.round_id) == round_id, col(Response.status).in_(statuses))
     pairs = session.exec(
         select(Response, Municipality)
