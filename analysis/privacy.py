@@ -233,6 +233,11 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 
+# A cue that ends where a word starts: searched for only before capitalised words, in a window as long
+# as any cue with its punctuation, rather than over the whole text (the pattern is long).
+_CUE_ENDING = re.compile(f"(?:{_CUE.pattern})\\Z", re.IGNORECASE)
+_CUE_WINDOW: Final = 80
+
 _PLACES: Final[frozenset[str]] = _words(
     """
     Oslo Bergen Trondheim Stavanger Drammen Fredrikstad Kristiansand Sandnes Tromsø Sarpsborg Skien Ålesund
@@ -290,14 +295,17 @@ _RUN_GAP = re.compile(r"[ \t\u00a0]+")
 _MAX_NAME_WORDS: Final = 4
 
 
+_NAME_PARTS: Final = re.compile(r"[-'’]")
+
+
 def _is_capitalised(word: str) -> bool:
     """«Kari», «Anne-Lise», «O'Brien»: each part upper-case first and lower-case after, not «NAV»."""
-    parts = re.split(r"[-'’]", word)
+    parts = _NAME_PARTS.split(word)
     return any(c.islower() for c in word) and all(p[0].isupper() and p[1:] == p[1:].lower() for p in parts)
 
 
 def _is_given_name(word: str) -> bool:
-    return word in GIVEN_NAMES or re.split(r"[-'’]", word)[0] in GIVEN_NAMES
+    return word in GIVEN_NAMES or _NAME_PARTS.split(word, maxsplit=1)[0] in GIVEN_NAMES
 
 
 def _can_be_name(word: str) -> bool:
@@ -309,7 +317,7 @@ def _can_be_name(word: str) -> bool:
     lower = word.lower()
     return not (
         lower in _NOT_NAMES
-        or any(part in _NOT_NAMES for part in re.split(r"[-'’]", lower))
+        or any(part in _NOT_NAMES for part in _NAME_PARTS.split(lower))
         or _ORGANISATION_SUFFIX.search(lower) is not None
         or _ROLE_INFLECTION.sub("", lower) in ROLE_CUES
     )
@@ -317,11 +325,13 @@ def _can_be_name(word: str) -> bool:
 
 def _find_names(view: str) -> Iterator[tuple[int, int]]:
     words = list(_WORD.finditer(view))
-    cue_ends = {m.end() for m in _CUE.finditer(view)}
     i = 0
     while i < len(words):
         word = words[i]
-        after_cue = word.start() in cue_ends
+        if not word[0][0].isupper():  # most words; a name is capitalised (see _can_be_name)
+            i += 1
+            continue
+        after_cue = _CUE_ENDING.search(view, max(0, word.start() - _CUE_WINDOW), word.start()) is not None
         if not (after_cue or _is_given_name(word[0])) or not _can_be_name(word[0]):
             i += 1
             continue

@@ -170,12 +170,14 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
     if analysis:
         big = analysis[-1]
         add(
-            f"analysis of {big['answers']:,} answers: time",
+            f"analysis of {big['answers']:,} answers: time (coding and topics)",
             big["total_s"],
             "< 15 s",
             big["total_s"] < 15,
             "s",
         )
+        if "mask_s" in big:  # the app masks personal data first; the target does not cover it
+            add(f"masking personal data in {big['answers']:,} answers", big["mask_s"], "–", None, "s")
         add(
             f"analysis of {big['answers']:,} answers: peak memory",
             big["peak_mb"],
