@@ -93,6 +93,13 @@ def test_analysis_pages_and_coding_that_teaches_the_model(
     first = soup.select_one("table.analysis-units tbody a")["href"]
     detail = client.get(first)
     assert detail.status_code == 200 and "Andel av verdien" in detail.text
+    # Each parameter beside the region's and the county's mean and median, with the municipality's rank.
+    unit = first.rstrip("/").rsplit("/", 1)[1]
+    ranked = [p for p in run.results["parameters"].values() if p["ranks"].get(unit)]
+    assert (
+        ranked and f"Plass {ranked[0]['ranks'][unit]} av {ranked[0]['county']['n']} i fylket" in detail.text
+    )
+    assert "median" in detail.text and "Cronbachs alfa viser" in page.text
 
     coding_page = client.get(f"/ansatt/runder/{demo_round.id}/koding")
     form = BeautifulSoup(coding_page.text, "html.parser").select_one("form.coding")

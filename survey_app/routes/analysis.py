@@ -112,6 +112,7 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
         {
             "round": round_,
             "run": run,
+            "unit": unit,
             "data": data,
             "lines": lines,
             "primary": primary,
