@@ -102,9 +102,7 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
                 "region": info["regions"].get(primary) if primary else None,
             }
         )
-    needs = group_by_theme([n for n in run.results["needs"] if n["unit"] == unit], lambda n: unit).get(
-        unit, {}
-    )
+    needs = group_by_theme(run.results["needs"], lambda n: n["unit"]).get(unit, {})
     unexpressed = [u for u in run.results["unexpressed"] if u["unit"] == unit]
     return htmx.render(
         request,

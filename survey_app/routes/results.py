@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from analysis.privacy import mask
 from survey_app import audit, htmx
 from survey_app.deps import Exporter, SessionDep, Viewer, round_or_404
 from survey_app.forms import free_text_keys
@@ -75,9 +73,6 @@ def round_free_text(
     round_, definition = _round_or_404(session, round_id)
     rows = results.load_rows(session, round_id=round_id, region=region or None)
     found = results.free_texts(definition, rows, question_id=sporsmal or None, query=sok or None)
-    if not can(user.role, Action.export):
-        # A reader (leser) sees free text with personal data masked; advisers see what was written.
-        found = [replace(hit, text=mask(hit.text)) for hit in found]
     questions = [q for q in definition.questions() if free_text_keys(q)]
     return htmx.render(
         request,
