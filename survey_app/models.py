@@ -291,6 +291,10 @@ class Scenario(SQLModel, table=True):
     name: str = Field(max_length=200)
     round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
     total: int = 0
+    # The settlement year the recommendation is for (None: scenarios made before it was asked for).
+    year: int | None = None
+    # Of the total, unaccompanied minors (herav enslige mindreårige); None: not asked.
+    minors_total: int | None = None
     rules: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     figures: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     criteria_columns: list[str] = Field(default_factory=list, sa_type=sa.JSON)
