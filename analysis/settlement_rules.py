@@ -6,13 +6,14 @@ premises. A rules file is checked as a whole, and every problem is reported with
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from analysis.settlement import INDEX, Criterion, Rules
+from analysis.settlement import INDEX, Asked, Criterion, Rules
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "anbefalingsregler.yaml"
 
@@ -32,6 +33,7 @@ class CriterionSpec(_Strict):
     navn: str = Field(min_length=1, max_length=100)
     vekt: float = Field(ge=0, le=1000)
     retning: Literal["hoy", "lav"] = "hoy"
+    per_innbygger: bool = False
 
 
 class StabilitySpec(_Strict):
@@ -39,15 +41,32 @@ class StabilitySpec(_Strict):
     maks_endring_andel: float | None = Field(default=None, ge=0, le=10)
 
 
+class RegionsSpec(_Strict):
+    # kommunenummer → {region: share}; the shares of one municipality add up to 1
+    deling: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("deling")
+    @classmethod
+    def _shares_add_up(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for number, shares in value.items():
+            if not shares or any(s < 0 for s in shares.values()) or abs(sum(shares.values()) - 1) > 1e-6:
+                raise ValueError(f"andelene for {number} må være 0 eller mer og til sammen 1")
+        return value
+
+
 class RulesSpec(_Strict):
     vedtak_er_tak: bool = True
     fjoraret_er_gulv: bool = True
     minstetall: int = Field(default=10, ge=0, le=10_000)
+    anmodes: Asked = "grunnlag"
+    maks_justering: float = Field(default=0.2, ge=0, le=0.9)
     stabilitet: StabilitySpec = StabilitySpec()
     kriterier: list[CriterionSpec] = Field(
-        default_factory=lambda: [CriterionSpec(kolonne=INDEX, navn="Integreringsindeks", vekt=1)]
+        default_factory=lambda: [CriterionSpec(kolonne=INDEX, navn="Integreringsindeks", vekt=0)]
     )
-    regional_balanse: float = Field(default=0.0, ge=0, le=1)
+    regioner: RegionsSpec = RegionsSpec()
+    # Replaced by the stability-first model; named here only to say so (see the validator below).
+    regional_balanse: float | None = None
 
     @field_validator("kriterier")
     @classmethod
@@ -57,21 +76,29 @@ class RulesSpec(_Strict):
             raise ValueError("hver kolonne kan bare stå én gang")
         return value
 
-    @model_validator(mode="after")
-    def _some_weight(self) -> RulesSpec:
-        if self.regional_balanse < 1 and not any(c.vekt > 0 for c in self.kriterier):
-            raise ValueError("minst ett kriterium må ha vekt over 0, eller regional_balanse må være 1")
-        return self
+    @field_validator("regional_balanse")
+    @classmethod
+    def _retired(cls, value: float | None) -> None:
+        if value is not None:
+            raise ValueError(
+                "regional_balanse er tatt bort: en lik andel per region så bort fra kommunenes størrelse. "
+                "Regionenes delsummer vises alltid; fjern linjen (se docs/recommendation.md)"
+            )
+        return None
 
     def to_rules(self) -> Rules:
         return Rules(
             decision_caps=self.vedtak_er_tak,
             last_year_floor=self.fjoraret_er_gulv,
             minimum=self.minstetall,
+            asked=self.anmodes,
+            max_adjustment=self.maks_justering,
             max_change=self.stabilitet.maks_endring,
             max_change_share=self.stabilitet.maks_endring_andel,
-            criteria=tuple(Criterion(c.kolonne, c.navn, c.vekt, c.retning) for c in self.kriterier),
-            regional_balance=self.regional_balanse,
+            criteria=tuple(
+                Criterion(c.kolonne, c.navn, c.vekt, c.retning, c.per_innbygger) for c in self.kriterier
+            ),
+            region_split=self.regioner.deling,
         )
 
 
@@ -80,12 +107,16 @@ def to_spec(rules: Rules) -> RulesSpec:
         vedtak_er_tak=rules.decision_caps,
         fjoraret_er_gulv=rules.last_year_floor,
         minstetall=rules.minimum,
+        anmodes=rules.asked,
+        maks_justering=rules.max_adjustment,
         stabilitet=StabilitySpec(maks_endring=rules.max_change, maks_endring_andel=rules.max_change_share),
         kriterier=[
-            CriterionSpec(kolonne=c.column, navn=c.label, vekt=c.weight, retning=c.direction)
+            CriterionSpec(
+                kolonne=c.column, navn=c.label, vekt=c.weight, retning=c.direction, per_innbygger=c.per_capita
+            )
             for c in rules.criteria
         ],
-        regional_balanse=rules.regional_balance,
+        regioner=RegionsSpec(deling={k: dict(v) for k, v in rules.region_split.items()}),
     )
 
 
@@ -98,7 +129,7 @@ def rules_from_data(data: Any) -> Rules:
 
 
 def rules_to_data(rules: Rules) -> dict[str, Any]:
-    return to_spec(rules).model_dump()
+    return to_spec(rules).model_dump(exclude={"regional_balanse"})
 
 
 def load_rules(path: Path | str | None = None) -> Rules:
@@ -142,7 +173,10 @@ def _message(error: Any) -> str:
         "float_type": "må være et tall",
         "greater_than_equal": f"må være minst {error.get('ctx', {}).get('ge')}",
         "less_than_equal": f"kan være høyst {error.get('ctx', {}).get('le')}",
-        "literal_error": "må være «hoy» eller «lav»",
+        "literal_error": "må være "
+        + re.sub(r"'([^']*)'", r"«\1»", str(error.get("ctx", {}).get("expected", ""))).replace(
+            " or ", " eller "
+        ),
         "string_pattern_mismatch": "må være et kolonnenavn med små bokstaver, tall og _",
         "string_too_short": "kan ikke være tom",
         "string_too_long": "er for lang",

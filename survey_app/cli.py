@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -287,10 +288,15 @@ def recommend(
             help="Herav enslige mindreårige: fordeles på kommuner med vedtak om det (kolonnen vedtak_ema).",
         ),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Skriv også saksframlegget (DOCX) for politisk behandling hit."),
+    ] = None,
 ) -> None:
     """The settlement recommendation from a figures CSV, a total and the rules: numbers and begrunnelse."""
-    from analysis.settlement import Infeasible, RulesError
+    from analysis.settlement import INDEX, Infeasible, RulesError
     from analysis.settlement_rules import RulesFileError, load_rules
+    from survey_app.documents import saksframlegg_docx
     from survey_app.services import recommendation
 
     def fail(lines: list[str], code: int) -> NoReturn:
@@ -311,12 +317,40 @@ def recommend(
     except RulesError as error:
         fail([str(error)], 1)
     except Infeasible as error:
-        fail(["Reglene kan ikke oppfylles samtidig. Ingen fil er skrevet.", *error.conflicts], 2)
-    output.write_text(recommendation.to_csv(result, rules), encoding="utf-8")
+        hint = (
+            ["Sett «fjoraret_er_gulv: false» i regelfilen for å se anbefalingen uten den regelen."]
+            if error.floor_rule
+            else []
+        )
+        fail(["Reglene kan ikke oppfylles samtidig. Ingen fil er skrevet.", *error.conflicts, *hint], 3)
+    for warning in recommendation.survey_warnings(rules, [INDEX]):
+        typer.echo(f"Advarsel: {warning}", err=True)
+    document = None
+    if report is not None:
+        document = saksframlegg_docx(
+            recommendation.case_document(
+                result,
+                county="Fylkeskommunen",
+                title=f"Anbefaling fra {input_file.name}",
+                year=date.today().year + 1,
+                overrides={},
+                sources=[("Tall per kommune", input_file.name, date.today())],
+                settled={},
+                survey_columns=[INDEX],
+                prepared_by="",
+            )
+        )
+    try:
+        output.write_text(recommendation.to_csv(result, rules), encoding="utf-8")
+        if report is not None and document is not None:
+            report.write_bytes(document)
+    except OSError as error:
+        fail([f"kan ikke skrive {error.filename} ({error.strerror})"], 1)
     changed = sum(1 for a in result.allocations if a.change)
     typer.echo(
         f"Skrev anbefalingen for {len(result.allocations)} kommuner ({total} til sammen, "
-        f"{changed} endret fra i fjor) til {output}."
+        f"{changed} endret fra i fjor) til {output}"
+        + (f", og saksframlegget til {report}." if report else ".")
     )
 
 

@@ -13,6 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from analysis.settlement_rules import RulesSpec
+from survey_app.scenario_data import FigureRow, OverrideRecord, PydanticJSON
+
 # Stable constraint names make migrations reviewable and portable between SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -281,9 +284,10 @@ class AuditEvent(SQLModel, table=True):
 class Scenario(SQLModel, table=True):
     """A named version of the settlement recommendation: the figures, the total, the rules and the overrides.
 
-    The figures (one row per municipality, from the imported CSV and the round's analysis) are a snapshot,
-    so a scenario gives the same numbers tomorrow. ``overrides`` maps a kommunenummer to
-    ``{antall, begrunnelse, av, tid}``.
+    The figures (one row per municipality, from an imported file or the knowledge base, and the round's
+    analysis) are a snapshot, so a scenario gives the same numbers tomorrow. The JSON columns are typed
+    (``survey_app.scenario_data``): ``figures`` a list of ``FigureRow``, ``rules`` the rules file's
+    ``RulesSpec``, ``overrides`` a kommunenummer → ``OverrideRecord``.
     """
 
     __tablename__ = "scenario"
@@ -295,14 +299,19 @@ class Scenario(SQLModel, table=True):
     year: int | None = None
     # Of the total, unaccompanied minors (herav enslige mindreårige); None: not asked.
     minors_total: int | None = None
-    rules: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-    figures: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    rules: RulesSpec = Field(default_factory=RulesSpec, sa_type=PydanticJSON(RulesSpec))
+    figures: list[FigureRow] = Field(default_factory=list, sa_type=PydanticJSON(list[FigureRow]))
     criteria_columns: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     criteria_labels: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)  # column → Norwegian name
+    # The columns that come from the survey (the index and its parameters): evidence for the dialogue, and
+    # a warning about incentives when they are given weight.
+    survey_columns: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     figures_source: str = Field(default="", max_length=300)
     figures_imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     index_source: str = Field(default="", max_length=300)
-    overrides: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    overrides: dict[str, OverrideRecord] = Field(
+        default_factory=dict, sa_type=PydanticJSON(dict[str, OverrideRecord])
+    )
     is_final: bool = False
     created_by: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -328,3 +337,69 @@ class LoginAttempt(SQLModel, table=True):
     email: str = Field(max_length=320, index=True)
     address: str = Field(max_length=100, index=True)
     outcome: LoginOutcome = Field(sa_type=_enum(LoginOutcome))
+
+
+class SettlementHistory(SQLModel, table=True):
+    """One municipality's settlement year: the county's recommendation, IMDi's request (anmodning), the
+    council's decision (vedtak) and the number actually settled (bosatt), each with unaccompanied minors
+    (herav enslige mindreårige) where known. None is unknown, never zero.
+
+    ``kommunenummer`` is the register's number (figures filed under a predecessor or successor number are
+    mapped to it on import); ``source`` names the import that last changed the row.
+    """
+
+    __tablename__ = "settlement_history"
+    __table_args__ = (sa.UniqueConstraint("kommunenummer", "year", name="uq_settlement_history_muni_year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kommunenummer: str = Field(max_length=4)
+    year: int
+    recommended: int | None = None
+    requested: int | None = None
+    requested_minors: int | None = None
+    decided: int | None = None
+    decided_minors: int | None = None
+    # The years the council's decision covers: "2025" or "2025–2026"; blank if unknown.
+    decision_years: str = Field(default="", max_length=20)
+    settled: int | None = None
+    settled_minors: int | None = None
+    source: str = Field(default="", max_length=300)
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RegisterValue(SQLModel, table=True):
+    """One register figure (an SSB statbank value) for a municipality and year, with where it came from."""
+
+    __tablename__ = "register_value"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "kommunenummer", "indicator", "year", name="uq_register_value_muni_indicator_year"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kommunenummer: str = Field(max_length=4)
+    indicator: str = Field(max_length=50, index=True)  # a short id, e.g. "befolkning"
+    label: str = Field(max_length=200)  # its Norwegian name
+    table_id: str = Field(default="", max_length=20)  # the SSB table, e.g. "07459"
+    year: int
+    value: float
+    source: str = Field(default="", max_length=300)
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class KnowledgeUpload(SQLModel, table=True):
+    """A file between its preview and the adviser's «Importer».
+
+    Kept in the database, not in a form field, so that the import is exactly the previewed file whichever
+    worker serves the confirmation, and a 2 MB file need not travel back through the browser. Only its
+    uploader can import it; it is deleted on import, and left-overs after a day with the next upload.
+    """
+
+    __tablename__ = "knowledge_upload"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    kind: str = Field(max_length=20)  # "history" or "register"
+    filename: str = Field(max_length=300)
+    indicator: str = Field(default="", max_length=50)
+    label: str = Field(default="", max_length=200)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

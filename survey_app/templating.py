@@ -14,6 +14,7 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 
 from analysis.privacy import mask
+from analysis.settlement_text import number, signed
 from survey_app.forms import Value, display_value, free_text_keys
 from survey_app.i18n import template_t
 from survey_app.models import StaffUser
@@ -137,6 +138,9 @@ def make_templates(directory: Path) -> Jinja2Blocks:
     env.filters["date"] = format_date
     env.filters["domid"] = domid
     env.filters["paragraphs"] = paragraphs
+    # Norwegian numbers: a decimal comma, a no-break space between thousands, a real minus sign.
+    env.filters["number"] = number
+    env.filters["signed"] = signed
     env.globals["url_for"] = url_for
     env.globals["VENDOR"] = VENDOR
     env.globals["display_value"] = display_answer

@@ -13,7 +13,7 @@ from analysis.settlement import INDEX, RulesError
 from survey_app import audit, htmx
 from survey_app.deps import Exporter, Recommender, SessionDep, Viewer
 from survey_app.limits import MAX_ID, parse_id
-from survey_app.models import AnalysisRun, Municipality, Round, Scenario
+from survey_app.models import Municipality, Scenario, utcnow
 from survey_app.permissions import Action, can
 from survey_app.services import recommendation, register
 from survey_app.services.audit_log import record_read
@@ -27,7 +27,9 @@ FIELD_LABELS = {
     "minstetall": "Minstetall",
     "maks_endring": "Største endring (antall)",
     "maks_endring_andel": "Største endring (prosent)",
-    "regional_balanse": "Lik andel per region",
+    "maks_justering": "Største justering etter kriteriene",
+    "ema": "Herav enslige mindreårige",
+    "anmodes": "Hvilke kommuner som anmodes",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,19 +41,10 @@ def _scenario_or_404(session: Session, scenario_id: int) -> Scenario:
     return scenario
 
 
-def _analysed_rounds(session: Session) -> list[Round]:
-    analysed = select(AnalysisRun.round_id).distinct()
-    return list(
-        session.exec(
-            select(Round).where(col(Round.id).in_(analysed)).order_by(col(Round.year).desc(), col(Round.id))
-        )
-    )
-
-
 def _list_context(session: Session, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     return {
         "scenarios": list(session.exec(select(Scenario).order_by(col(Scenario.updated_at).desc()))),
-        "rounds": _analysed_rounds(session),
+        "rounds": recommendation.survey_rounds(session),
         "form": form,
         "errors": errors,
     }
@@ -59,7 +52,7 @@ def _list_context(session: Session, form: dict[str, str], errors: dict[str, str]
 
 @router.get("/ansatt/anbefaling", name="recommendation_list")
 def scenario_list(request: Request, session: SessionDep, user: Viewer) -> Response:
-    form = {"name": "", "total": "", "round_id": ""}
+    form = {"name": "", "total": "", "round_id": "", "year": str(_next_year())}
     context = _list_context(session, form, {})
     context["can_edit"] = can(user.role, Action.recommend)
     return htmx.render(request, "staff/recommendation_list.html", context)
@@ -73,10 +66,14 @@ async def scenario_create(
     name: Annotated[str, Form(max_length=200)] = "",
     total: Annotated[str, Form(max_length=20)] = "",
     round_id: Annotated[str, Form(max_length=20)] = "",
+    year: Annotated[str, Form(max_length=20)] = "",
     figures: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    form = {"name": name, "total": total, "round_id": round_id}
+    form = {"name": name, "total": total, "round_id": round_id, "year": year}
     errors: dict[str, str] = {}
+    chosen_year = _year(year)
+    if chosen_year is None:
+        errors["year"] = "Skriv året anbefalingen gjelder, for eksempel 2027."
     if not name.strip():
         errors["name"] = "Gi scenarioet et navn, for eksempel «Utkast 2027»."
     try:
@@ -107,6 +104,7 @@ async def scenario_create(
                 figures_source=(figures.filename if figures else "") or "",
                 round_id=chosen_round,
                 actor=audit.staff_actor(user),
+                year=chosen_year,
             )
         except RulesError as error:
             session.rollback()
@@ -141,24 +139,40 @@ def figures_template(
     return Response(content.encode("utf-8-sig"), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+def _next_year() -> int:
+    return utcnow().year + 1
+
+
+def _year(text: str) -> int | None:
+    try:
+        value = recommendation.whole_number(text, blank=None, most=2200)
+    except ValueError:
+        return None
+    return value if value is not None and value >= 2000 else None
+
+
 def _scenario_context(
     scenario: Scenario, user: Any, form: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
     rules = recommendation.scenario_rules(scenario)
-    result, conflicts = recommendation.result_of(scenario)
-    rows = scenario.figures
+    outcome = recommendation.result_of(scenario)
+    columns = scenario.criteria_columns
     return {
         "scenario": scenario,
         "field_labels": FIELD_LABELS,
         "rules": rules,
-        "result": result,
-        "conflicts": conflicts,
-        "form": form or recommendation.form_values(scenario, rules),
+        "outcome": outcome,
+        "result": outcome.result,
+        "conflicts": outcome.conflicts,
+        "method": recommendation.method_paragraphs(outcome.result) if outcome.result else [],
+        "form": form or recommendation.form_values(scenario.total, scenario.minors_total, rules, columns),
         "errors": errors or {},
-        "columns": scenario.criteria_columns,
+        "columns": columns,
+        "survey_columns": scenario.survey_columns,
+        "asked_choices": recommendation.ASKED_CHOICES,
         "column_label": functools.partial(recommendation.column_label, labels=scenario.criteria_labels),
         "rule_lines": recommendation.rule_lines(rules),
-        "municipalities": sorted(((r["kommunenummer"], r["kommune"]) for r in rows), key=lambda kv: kv[1]),
+        "municipalities": sorted(((r.kommunenummer, r.name) for r in scenario.figures), key=lambda kv: kv[1]),
         "override_form": {"kommunenummer": "", "antall": "", "begrunnelse": ""},
         "override_errors": {},
         "can_edit": can(user.role, Action.recommend),
@@ -177,7 +191,8 @@ def scenario_compare(
     columns: list[dict[str, Any]] = []
     names: dict[str, tuple[str, str, int]] = {}
     for s in chosen:
-        result, conflicts = recommendation.result_of(s)
+        outcome = recommendation.result_of(s)
+        result, conflicts = outcome.result, outcome.conflicts
         numbers: dict[str, int] = {}
         if result is not None:
             for a in result.allocations:
@@ -228,12 +243,18 @@ async def scenario_update(
     scenario = _scenario_or_404(session, scenario_id)
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str) and len(v) <= 50}
-    rules, total, errors = recommendation.rules_from_form(
-        form, scenario.criteria_columns, scenario.criteria_labels
+    parsed = recommendation.rules_from_form(
+        form, scenario.criteria_columns, scenario.criteria_labels, recommendation.scenario_rules(scenario)
     )
-    if rules is not None:
+    errors = parsed.errors
+    if parsed.rules is not None:
         recommendation.update_scenario(
-            session, scenario=scenario, total=total, rules=rules, actor=audit.staff_actor(user)
+            session,
+            scenario=scenario,
+            total=parsed.total,
+            minors=parsed.minors,
+            rules=parsed.rules,
+            actor=audit.staff_actor(user),
         )
     context = _scenario_context(scenario, user, form, errors)
     context["oob"] = htmx.is_htmx(request)
@@ -253,7 +274,7 @@ def scenario_override(
     begrunnelse: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     scenario = _scenario_or_404(session, scenario_id)
-    known = {r["kommunenummer"] for r in scenario.figures}
+    known = {r.kommunenummer for r in scenario.figures}
     errors = {}
     if kommunenummer not in known:
         errors["kommunenummer"] = "Velg en kommune."
@@ -261,8 +282,13 @@ def scenario_override(
         number = recommendation.whole_number(antall, blank=None, most=100_000)
     except ValueError:
         number = None
+    minimum = recommendation.scenario_rules(scenario).minimum
     if number is None:
         errors["antall"] = "Skriv antallet som et helt tall, 0 eller mer."
+    elif 0 < number < minimum:
+        errors["antall"] = (
+            f"En kommune anmodes om 0 eller minst {minimum}. Skriv 0 eller et tall fra {minimum}."
+        )
     if len(begrunnelse.strip()) < 10:
         errors["begrunnelse"] = "Skriv en begrunnelse (minst 10 tegn). Den står i anbefalingen og i loggen."
     if errors or number is None:
@@ -327,15 +353,17 @@ def scenario_copy(
 @router.post("/ansatt/anbefaling/{scenario_id}/endelig", name="recommendation_finalize")
 def scenario_finalize(scenario_id: int, request: Request, session: SessionDep, user: Recommender) -> Response:
     scenario = _scenario_or_404(session, scenario_id)
-    _, conflicts = recommendation.result_of(scenario)
-    if conflicts:
+    outcome = recommendation.result_of(scenario)
+    if outcome.result is None:
         htmx.flash(
             request,
             "Et scenario der reglene ikke kan oppfylles, kan ikke bli den endelige anbefalingen.",
             "danger",
         )
     else:
-        recommendation.finalize(session, scenario=scenario, actor=audit.staff_actor(user))
+        recommendation.finalize(
+            session, scenario=scenario, result=outcome.result, actor=audit.staff_actor(user)
+        )
         htmx.flash(request, f"«{scenario.name}» er nå fylkets endelige anbefaling.")
     return RedirectResponse(
         request.url_for("recommendation_scenario", scenario_id=scenario_id), status_code=303
@@ -345,9 +373,9 @@ def scenario_finalize(scenario_id: int, request: Request, session: SessionDep, u
 @router.get("/ansatt/anbefaling/{scenario_id}/anbefaling.xlsx", name="recommendation_xlsx")
 def scenario_xlsx(scenario_id: int, session: SessionDep, user: Exporter) -> Response:
     scenario = _scenario_or_404(session, scenario_id)
-    result, conflicts = recommendation.result_of(scenario)
-    if result is None:
-        raise HTTPException(409, "Reglene kan ikke oppfylles: " + " ".join(conflicts))
+    outcome = recommendation.result_of(scenario)
+    if outcome.result is None:
+        raise HTTPException(409, "Reglene kan ikke oppfylles: " + " ".join(outcome.conflicts))
     record_read(
         session,
         actor=audit.staff_actor(user),
@@ -357,7 +385,8 @@ def scenario_xlsx(scenario_id: int, session: SessionDep, user: Exporter) -> Resp
         details={"format": "xlsx", "name": scenario.name},
     )
     headers = {"Content-Disposition": f'attachment; filename="anbefaling-{scenario_id}.xlsx"'}
-    return Response(recommendation.to_xlsx(scenario, result), media_type=XLSX, headers=headers)
+    content = recommendation.scenario_xlsx(session, scenario=scenario, result=outcome.result)
+    return Response(content, media_type=XLSX, headers=headers)
 
 
 @router.get("/ansatt/anbefaling/{scenario_id}/rapport", name="recommendation_report")

@@ -18,6 +18,7 @@ from survey_app.config import Settings
 from survey_app.forms import Value, keys_of, other_key
 from survey_app.models import Municipality, Response, Role, Round, RoundStatus, StaffUser
 from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
+from survey_app.scenario_data import FigureRow
 from survey_app.services import analysis, catalog, recommendation, register, responses, rounds, users
 from survey_app.services.register import SHIPPED_REGISTER, parse_register
 
@@ -69,21 +70,22 @@ def demo_figures(session: Session, municipalities: list[Municipality]) -> recomm
             None if draw < 0.55 else (last + rng.choice([0, 5, 10, 15]) if draw < 0.9 else max(0, last - 5))
         )
         rows.append(
-            {
-                "kommunenummer": m.kommunenummer,
-                "kommune": m.name,
-                "region": " / ".join(regions.get(m.id or 0, [])),
-                "forrige_anmodning": last,
-                "vedtak": decision,
-                "kriterier": {"innbyggere": float(people)},
-            }
+            FigureRow(
+                kommunenummer=m.kommunenummer,
+                name=m.name,
+                region=" / ".join(regions.get(m.id or 0, [])),
+                last_request=last,
+                decision=decision,
+                population=people,
+                criteria={"innbyggere": float(people)},
+            )
         )
     return recommendation.Figures(rows, ["innbyggere"])
 
 
 def _demo_scenario(session: Session, *, municipalities: list[Municipality], round_id: int) -> None:
     figures = demo_figures(session, municipalities)
-    least, _ = room(recommendation.units(figures.rows), load_rules())
+    least, _ = room(recommendation.units(figures.rows), load_rules(), total=0)
     total = least + 60  # the year's national need grew a little: 60 more to share than the floors
     recommendation.create_scenario(
         session,

@@ -1,0 +1,97 @@
+"""The settlement recommendation as use cases, by idea.
+
+- ``figures``: the county's figures per municipality from a CSV (``FigureRow``s) and as the model's units;
+- ``scenarios``: scenarios stored, changed, overridden, copied, made final; their numbers (``result_of``);
+- ``output``: the table for the CLI and the workbook, the rules and the method in plain bokmål;
+- ``rules_form``: the scenario page's form, to rules and back.
+
+The arithmetic and the begrunnelse live in ``analysis.settlement``.
+"""
+
+from survey_app.services.recommendation.case import (
+    case_document,
+    scenario_document,
+    scenario_xlsx,
+    sources_of,
+)
+from survey_app.services.recommendation.figures import (
+    Figures,
+    FiguresError,
+    parse_number,
+    read_figures,
+    template_csv,
+    units,
+    whole_number,
+)
+from survey_app.services.recommendation.output import (
+    date_text,
+    method_paragraphs,
+    output_table,
+    region_rows,
+    rule_lines,
+    to_csv,
+    to_xlsx,
+)
+from survey_app.services.recommendation.rules_form import (
+    ASKED_CHOICES,
+    RulesForm,
+    column_label,
+    form_values,
+    rules_from_form,
+)
+from survey_app.services.recommendation.scenarios import (
+    RoundFigures,
+    ScenarioResult,
+    compute,
+    copy_scenario,
+    create_scenario,
+    finalize,
+    index_from_round,
+    remove_override,
+    result_of,
+    scenario_rules,
+    set_override,
+    survey_rounds,
+    survey_warnings,
+    update_scenario,
+)
+
+__all__ = [
+    "ASKED_CHOICES",
+    "Figures",
+    "FiguresError",
+    "RoundFigures",
+    "RulesForm",
+    "ScenarioResult",
+    "case_document",
+    "column_label",
+    "compute",
+    "copy_scenario",
+    "create_scenario",
+    "date_text",
+    "finalize",
+    "form_values",
+    "index_from_round",
+    "method_paragraphs",
+    "output_table",
+    "parse_number",
+    "read_figures",
+    "region_rows",
+    "remove_override",
+    "result_of",
+    "rule_lines",
+    "rules_from_form",
+    "scenario_document",
+    "scenario_rules",
+    "scenario_xlsx",
+    "set_override",
+    "sources_of",
+    "survey_rounds",
+    "survey_warnings",
+    "template_csv",
+    "to_csv",
+    "to_xlsx",
+    "units",
+    "update_scenario",
+    "whole_number",
+]
