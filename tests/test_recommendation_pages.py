@@ -29,8 +29,10 @@ RULES_FORM = {
     "fjoraret_er_gulv": "ja",
     "maks_endring": "",
     "maks_endring_andel": "",
-    "regional_balanse": "0",
-    "vekt__integreringsindeks": "1",
+    "maks_justering": "20",
+    "anmodes": "grunnlag",
+    "ema": "",
+    "vekt__integreringsindeks": "0",
     "retning__integreringsindeks": "hoy",
     "vekt__innbyggere": "0",
     "retning__innbyggere": "hoy",
@@ -72,11 +74,13 @@ def test_a_scenario_from_an_excel_csv_shows_numbers_that_add_up(
     page = adviser.get(r.headers["location"])
     assert page.status_code == 200
     got = numbers(page.text)
-    # Floors 40 + 10 + 20 (Ål's decision 12 caps it); the 10 left go 60:80:40 → Ål stops at 12.
-    assert sum(got.values()) == 80 and got["Ål"] == 12
-    assert got == {"Drammen": 45, "Ål": 12, "Lier": 23}
+    # Last year 40 + 10 + 20 = 70; 80 to share scales each by 8/7: 45.7, 11.4 and 22.9.
+    assert got == {"Drammen": 46, "Ål": 11, "Lier": 23}
     rows = table_rows(page.text, "table.recommendation-table")
-    assert "Kommunestyrets vedtak (12) er taket." in rows["Ål"]["Begrunnelse"]
+    assert "Grunnlaget er 11,4: fjorårets anmodning ganget med 1,143" in rows["Ål"]["Begrunnelse"]
+    assert rows["Ål"]["Per 1 000 innb."] == "2,3"
+    regions = table_rows(page.text, "table.region-table")
+    assert (regions["Drammensregionen"]["I fjor"], regions["Drammensregionen"]["Anbefalt"]) == ("60", "69")
     assert "tall.csv" in page.text
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "recommendation.create")).one()
 
@@ -85,7 +89,10 @@ def test_a_bad_file_is_explained_and_the_typed_name_kept(adviser: TestClient) ->
     r = create(adviser, name="Mitt scenario", figures=FIGURES.replace(";40;;60;", ";førti;;60;"))
     assert r.status_code == 422
     soup = BeautifulSoup(r.text, "html.parser")
-    assert "Linje 2: forrige_anmodning «førti» er ikke et tall." in soup.select_one("#figures-error").text
+    assert (
+        "Linje 2: forrige_anmodning «førti» må være et helt tall, 0 eller mer."
+        in soup.select_one("#figures-error").text
+    )
     assert soup.select_one("#name")["value"] == "Mitt scenario"
     assert soup.select_one(".ds-error-summary a[href='#figures']") is not None
 
@@ -103,7 +110,10 @@ def test_changing_the_rules_with_htmx_updates_and_saves_at_once(
     assert sum(got.values()) == 100
     saved = scenario(session)
     assert saved.total == 100
-    assert [c["kolonne"] for c in saved.rules["kriterier"]] == ["integreringsindeks", "innbyggere"]
+    assert [(c.kolonne, c.vekt) for c in saved.rules.kriterier] == [
+        ("integreringsindeks", 0),
+        ("innbyggere", 1),
+    ]
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "recommendation.update")).one()
     assert event.details["total"] == 100
 
@@ -113,13 +123,13 @@ def test_bad_rule_values_are_named_by_field_and_nothing_is_saved(
 ) -> None:
     location = create(adviser).headers["location"]
     token = csrf_of(adviser, location)
-    form = {"csrf_token": token, "total": "mange", **RULES_FORM, "regional_balanse": "150"}
+    form = {"csrf_token": token, "total": "mange", **RULES_FORM, "maks_justering": "150"}
     r = adviser.post(location, data=form, headers={"HX-Request": "true"})
     assert r.status_code == 200
     soup = BeautifulSoup(r.text, "html.parser")
     summary = soup.select_one(".ds-error-summary")
     assert summary is not None
-    assert {a["href"] for a in summary.select("a")} == {"#total", "#regional_balanse"}
+    assert {a["href"] for a in summary.select("a")} == {"#total", "#maks_justering"}
     # The field messages are swapped in beside the fields (out of band).
     assert soup.select_one("#total-feil[hx-swap-oob] .ds-validation-message") is not None
     assert scenario(session).total == 80
@@ -129,15 +139,68 @@ def test_bad_rule_values_are_named_by_field_and_nothing_is_saved(
     assert BeautifulSoup(r.text, "html.parser").select_one("#total")["value"] == "mange"
 
 
-def test_an_infeasible_total_says_which_rules_conflict(adviser: TestClient) -> None:
+def test_a_decline_year_says_the_floor_rule_cannot_hold_and_shows_the_numbers_without_it(
+    adviser: TestClient,
+) -> None:
     location = create(adviser).headers["location"]
     token = csrf_of(adviser, location)
     r = adviser.post(
-        location, data={"csrf_token": token, "total": "50", **RULES_FORM}, headers={"HX-Request": "true"}
+        location, data={"csrf_token": token, "total": "56", **RULES_FORM}, headers={"HX-Request": "true"}
     )
     assert "Reglene kan ikke oppfylles samtidig" in r.text
-    assert "Summen av fjorårets anmodninger er 20 høyere enn totalen (50)" in r.text
+    assert "Summen av fjorårets anmodninger er 70, som er 14 høyere enn totalen (56)" in r.text
+    assert "Øk totalen" not in r.text
+    assert "Uten regelen om at ingen går ned fra i fjor" in r.text
+    # Each falls by the same factor, 56/70 = 0.8: 32, 8 and 16 — but Ål (8) is under the minimum and is not
+    # asked, so Drammen and Lier share its part.
+    assert numbers(r.text) == {"Drammen": 37, "Ål": 0, "Lier": 19}
+
+
+def test_decisions_below_the_total_are_named_with_the_shortfall(adviser: TestClient) -> None:
+    figures = FIGURES.replace(";40;;60;", ";40;45;60;").replace(";20;;40;", ";20;20;40;")
+    location = create(adviser, figures=figures).headers["location"]
+    token = csrf_of(adviser, location)
+    r = adviser.post(
+        location, data={"csrf_token": token, "total": "90", **RULES_FORM}, headers={"HX-Request": "true"}
+    )
+    assert "Summen av kommunestyrevedtakene er 13 lavere enn totalen (90)." in r.text
     assert "recommendation-table" not in r.text
+
+
+def test_weighing_the_survey_warns_about_incentives(adviser: TestClient) -> None:
+    location = create(adviser).headers["location"]
+    token = csrf_of(adviser, location)
+    form = {"csrf_token": token, "total": "80", **RULES_FORM}
+    r = adviser.post(location, data=form, headers={"HX-Request": "true"})
+    assert "Svarene i kommuneundersøkelsen har fått vekt" not in r.text
+    r = adviser.post(location, data={**form, "vekt__integreringsindeks": "1"}, headers={"HX-Request": "true"})
+    assert "Svarene i kommuneundersøkelsen har fått vekt" in r.text
+    # Ål has the best index (80), Lier the worst (40): +20 % and −20 % from their baselines, but Ål stops
+    # at its decision (12) and Lier at last year's request (20); Drammen takes the rest.
+    assert numbers(r.text) == {"Drammen": 48, "Ål": 12, "Lier": 20}
+    rows = table_rows(r.text, "table.recommendation-table")
+    assert "Kriteriene justerer grunnlaget med +20 %" in rows["Ål"]["Begrunnelse"]
+    assert "Kommunestyrets vedtak (12) er taket." in rows["Ål"]["Begrunnelse"]
+
+
+def test_unaccompanied_minors_are_shared_in_the_app(adviser: TestClient) -> None:
+    figures = FIGURES.replace("innbyggere\n", "innbyggere;vedtak_ema\n").replace("104 000\n", "104 000;5\n")
+    figures = figures.replace("4 700\n", "4 700;\n").replace("27 000\n", "27 000;2\n")
+    location = create(adviser, figures=figures).headers["location"]
+    token = csrf_of(adviser, location)
+    r = adviser.post(
+        location,
+        data={"csrf_token": token, "total": "80", **RULES_FORM, "ema": "6"},
+        headers={"HX-Request": "true"},
+    )
+    rows = table_rows(r.text, "table.recommendation-table")
+    assert {k: row["Herav EMA"] for k, row in rows.items()} == {"Drammen": "4", "Ål": "0", "Lier": "2"}
+    r = adviser.post(
+        location,
+        data={"csrf_token": token, "total": "80", **RULES_FORM, "ema": "9"},
+        headers={"HX-Request": "true"},
+    )
+    assert "gir plass til 7 innenfor de anbefalte tallene, som er 2 lavere" in r.text
 
 
 def test_an_override_needs_a_reason_and_is_audited(adviser: TestClient, session: Session) -> None:
@@ -152,6 +215,13 @@ def test_an_override_needs_a_reason_and_is_audited(adviser: TestClient, session:
     assert "Skriv en begrunnelse" in soup.select_one("#begrunnelse-error").text
     assert soup.select_one("#antall")["value"] == "30"
     assert scenario(session).overrides == {}
+    r = adviser.post(
+        url, data={"csrf_token": token, "kommunenummer": "3049", "antall": "4", "begrunnelse": "For liten."}
+    )
+    assert r.status_code == 422
+    assert (
+        "anmodes om 0 eller minst 10" in BeautifulSoup(r.text, "html.parser").select_one("#antall-error").text
+    )
 
     reason = "Lier har avtalt å ta imot en større gruppe i samarbeid med Drammen."
     r = adviser.post(
@@ -164,7 +234,7 @@ def test_an_override_needs_a_reason_and_is_audited(adviser: TestClient, session:
     assert reason in table_rows(page.text, "table.recommendation-table")["Lier"]["Begrunnelse"]
     fresh(session)
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "recommendation.override")).one()
-    assert event.details == {"kommunenummer": "3049", "antall": 30, "begrunnelse": reason}
+    assert event.details == {"kommunenummer": "3049", "number": 30, "reason": reason}
 
     r = adviser.post(location + "/overstyring/3049/fjern", data={"csrf_token": token})
     assert r.status_code == 303
@@ -212,15 +282,16 @@ def test_the_report_and_the_workbook_carry_rules_sources_and_begrunnelser(
         "Reglene som er brukt",
         "Kilder",
         "tall.csv",
-        "Kommunestyrets vedtak (12) er taket.",
+        "Grunnlaget er 11,4",
         "Minstetall",
+        "Hver kommune starter derfor fra grunnlaget",
     ):
         assert text in report.text
     r = adviser.get(location + "/anbefaling.xlsx")
     assert r.status_code == 200
     fresh(session)
     book = load_workbook(io.BytesIO(r.content))
-    assert book.sheetnames == ["Anbefaling", "Regler", "Kilder", "Overstyringer"]
+    assert book.sheetnames == ["Anbefaling", "Regioner", "Regler", "Kilder", "Overstyringer"]
     rows = list(book["Anbefaling"].values)
     assert rows[0][:5] == ("kommunenummer", "kommune", "region", "anbefalt", "begrunnelse")
     assert sum(row[3] for row in rows[1:]) == 80
@@ -251,8 +322,8 @@ def test_the_template_lists_the_countys_municipalities(adviser: TestClient) -> N
     r = adviser.get("/ansatt/anbefaling/mal.csv")
     assert r.status_code == 200
     lines = r.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "kommunenummer,kommune,region,forrige_anmodning,vedtak,integreringsindeks"
-    assert lines[1].startswith("3005,Drammen,Drammensregionen")
+    assert lines[0] == "kommunenummer;kommune;region;forrige_anmodning;vedtak;innbyggere;integreringsindeks"
+    assert lines[1].startswith("3005;Drammen;Drammensregionen")
 
 
 def test_the_demo_has_a_scenario_built_on_the_survey_index(

@@ -144,8 +144,9 @@ def _next_year() -> int:
 
 
 def _year(text: str) -> int | None:
+    """The settlement year from the form; blank means next year, the usual case."""
     try:
-        value = recommendation.whole_number(text, blank=None, most=2200)
+        value = recommendation.whole_number(text, blank=_next_year(), most=2200)
     except ValueError:
         return None
     return value if value is not None and value >= 2000 else None
