@@ -397,7 +397,7 @@ def test_recommendation_forms_fuzz(staff: tuple[TestClient, str, World], session
         round_id=None,
         actor="test",
     )
-    names = ["total", "minstetall", "maks_endring", "maks_endring_andel", "regional_balanse"]
+    names = ["total", "ema", "minstetall", "maks_justering", "anmodes", "maks_endring", "maks_endring_andel"]
     names += [f"vekt__{c}" for c in scenario.criteria_columns] + ["vekt__", "ukjent"]
 
     def saved() -> tuple[int, object, object]:
