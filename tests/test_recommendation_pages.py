@@ -355,3 +355,33 @@ def test_the_demo_has_a_scenario_built_on_the_survey_index(
         soup.select_one("#vekt__moteplasser")["aria-label"]
         == f"Vekt for {made.criteria_labels['moteplasser']}"
     )
+
+
+def test_the_case_documents_download_as_docx_and_pdf_and_the_letter_in_nynorsk(
+    adviser: TestClient, session: Session
+) -> None:
+    import docx
+    from pypdf import PdfReader
+
+    location = create(adviser).headers["location"]
+    page = adviser.get(location)
+    assert "Saksframlegg og brev til IMDi" in page.text
+    r = adviser.get(location + "/dokument/saksframlegg.docx")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    document = docx.Document(io.BytesIO(r.content))
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    assert {"Drammen", "Ål", "Lier", "46", "11"} <= cells
+    text = "\n".join([*(p.text for p in document.paragraphs), *cells])
+    assert "UTKAST" in text and "Grunnlaget er 11,4" in text
+    r = adviser.get(location + "/dokument/saksframlegg.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert "Drammen" in pdf and "tall.csv" in pdf
+    r = adviser.get(location + "/dokument/brev-til-imdi.pdf?malform=nn")
+    letter = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert "Tabellen nedanfor viser talet for kvar kommune." in " ".join(letter.split())
+    assert adviser.get(location + "/dokument/ukjent.docx").status_code == 404
+    fresh(session)
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    assert [e.details["format"] for e in events] == ["saksframlegg.docx", "saksframlegg.pdf", "brev-til-imdi.pdf"]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from analysis.settlement import INDEX, RulesError
-from survey_app import audit, htmx
-from survey_app.deps import Exporter, Recommender, SessionDep, Viewer
+from survey_app import audit, documents, htmx
+from survey_app.deps import Exporter, Recommender, SessionDep, SettingsDep, Viewer
 from survey_app.limits import MAX_ID, parse_id
 from survey_app.models import Municipality, Scenario, utcnow
 from survey_app.permissions import Action, can
@@ -32,6 +32,14 @@ FIELD_LABELS = {
     "anmodes": "Hvilke kommuner som anmodes",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# The case documents: (file name, renderer, audit name); the letter is written in the chosen målform.
+DOCUMENTS: dict[str, tuple[str, Any, str]] = {
+    "saksframlegg.docx": ("saksframlegg", documents.saksframlegg_docx, DOCX),
+    "saksframlegg.pdf": ("saksframlegg", documents.saksframlegg_pdf, "application/pdf"),
+    "brev-til-imdi.docx": ("brev til IMDi", documents.letter_docx, DOCX),
+    "brev-til-imdi.pdf": ("brev til IMDi", documents.letter_pdf, "application/pdf"),
+}
 
 
 def _scenario_or_404(session: Session, scenario_id: int) -> Scenario:
@@ -395,3 +403,43 @@ def scenario_report(scenario_id: int, request: Request, session: SessionDep, use
     """The printable report for the political case: table, begrunnelser, rules, sources and dates."""
     scenario = _scenario_or_404(session, scenario_id)
     return htmx.render(request, "staff/recommendation_report.html", _scenario_context(scenario, user))
+
+
+@router.get("/ansatt/anbefaling/{scenario_id}/dokument/{filename}", name="recommendation_document")
+def scenario_document(
+    scenario_id: int,
+    filename: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Exporter,
+    malform: Annotated[str, Query(max_length=2)] = "nb",
+) -> Response:
+    """The saksframlegg for the political case, or the letter to IMDi, as DOCX or PDF."""
+    if filename not in DOCUMENTS:
+        raise HTTPException(404, "Dokumentet finnes ikke.")
+    scenario = _scenario_or_404(session, scenario_id)
+    outcome = recommendation.result_of(scenario)
+    if outcome.result is None:
+        raise HTTPException(409, "Reglene kan ikke oppfylles: " + " ".join(outcome.conflicts))
+    title, render, media_type = DOCUMENTS[filename]
+    written: Literal["nb", "nn"] = "nn" if malform == "nn" else "nb"
+    document = recommendation.scenario_document(
+        session,
+        scenario=scenario,
+        result=outcome.result,
+        county=settings.county_name,
+        prepared_by=user.full_name or user.email,
+        malform=written,
+    )
+    content = render(document)
+    record_read(
+        session,
+        actor=audit.staff_actor(user),
+        action="export",
+        object_type="scenario",
+        object_id=scenario_id,
+        details={"document": title, "format": filename, "malform": written, "name": scenario.name},
+    )
+    stem, suffix = filename.rsplit(".", 1)
+    headers = {"Content-Disposition": f'attachment; filename="{stem}-{scenario_id}-{written}.{suffix}"'}
+    return Response(content, media_type=media_type, headers=headers)
