@@ -458,3 +458,100 @@ def questionnaires_check(
         else:
             typer.echo(f"{path}: OK ({sum(1 for _ in definition.questions())} spørsmål)", err=True)
     raise typer.Exit(1 if failed else 0)
+
+
+history_app = typer.Typer(help="Bosettingshistorikken i kunnskapsgrunnlaget.", no_args_is_help=True)
+figures_app = typer.Typer(
+    help="Registertall fra SSBs statistikkbank i kunnskapsgrunnlaget.", no_args_is_help=True
+)
+app.add_typer(history_app, name="historikk")
+app.add_typer(figures_app, name="registertall")
+PREVIEW_LINES = 30
+
+
+def _knowledge_import(file: Path, *, yes: bool, indicator: str | None = None, label: str = "") -> None:
+    """Show what importing ``file`` would change or, with --ja, import it (history, or with ``indicator``
+    register figures)."""
+    from analysis.settlement_text import number
+    from survey_app.services import knowledge_import as knowledge
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        typer.echo(f"Feil: kan ikke lese {file} ({exc.strerror}).", err=True)
+        raise typer.Exit(1) from None
+    with _ready_session(_settings()) as session:
+        name = file.name
+        try:
+            if indicator is None and yes:
+                preview = knowledge.import_history(session, data=data, filename=name, actor=audit.SYSTEM)
+            elif indicator is None:
+                preview = knowledge.preview_history(session, data=data, filename=name)
+            elif yes:
+                preview = knowledge.import_register(
+                    session, data=data, filename=name, actor=audit.SYSTEM, indicator=indicator, label=label
+                )
+            else:
+                preview = knowledge.preview_register(
+                    session, data=data, filename=name, indicator=indicator, label=label
+                )
+        except knowledge.KnowledgeError as error:
+            for problem in error.problems:
+                typer.echo(f"Feil: {problem}", err=True)
+            typer.echo("Ingenting er importert.", err=True)
+            raise typer.Exit(1) from None
+
+    def text(value: object) -> str:
+        return "–" if value is None else value if isinstance(value, str) else number(float(str(value)), 2)
+
+    what = "Historikk" if preview.kind == "history" else f"{preview.label} ({preview.indicator})"
+    years = f", {preview.years[0]}–{preview.years[-1]}" if preview.years else ""
+    typer.echo(
+        f"{what} fra {preview.filename}{years}: {len(preview.added)} nye rader, "
+        f"{len(preview.changed)} endrede, {preview.unchanged} uendret."
+    )
+    lines = [
+        f"  {row.name} {row.year}: {c.label} {text(c.old)} → {text(c.new)}"
+        for row in preview.changed
+        for c in row.changes
+    ]
+    for line in lines[:PREVIEW_LINES]:
+        typer.echo(line)
+    if len(lines) > PREVIEW_LINES:
+        typer.echo(f"  … og {len(lines) - PREVIEW_LINES} endringer til.")
+    for note in preview.notes:
+        typer.echo(f"  {note}")
+    if preview.unknown:
+        typer.echo(f"  Ikke i kommuneregisteret (importeres ikke): {', '.join(preview.unknown)}")
+    if preview.mapped:
+        typer.echo(
+            f"  Ført over til registerets kommunenummer: {', '.join(f'{a} → {b}' for a, b in preview.mapped)}"
+        )
+    if yes:
+        typer.echo(f"Importert fra {file.name}, og logget.")
+    elif preview.rows:
+        typer.echo("Ingenting er endret ennå. Kjør igjen med --ja for å importere.")
+    else:
+        typer.echo("Filen gir ingen endringer.")
+
+
+@history_app.command("importer")
+def history_import(
+    file: Annotated[Path, typer.Argument(help="Historikkfil (CSV eller XLSX), lang eller bred.")],
+    yes: Annotated[bool, typer.Option("--ja", help="Importer; uten --ja vises bare hva som endres.")] = False,
+) -> None:
+    """Import a settlement history file; without --ja, only show what would be added and changed."""
+    _knowledge_import(file, yes=yes)
+
+
+@figures_app.command("importer")
+def figures_import(
+    file: Annotated[Path, typer.Argument(help="Fil fra statistikkbanken: semikolon-CSV eller JSON-stat.")],
+    indicator: Annotated[
+        str, typer.Option("--indikator", help="Kort id for indikatoren (tom for befolkning, tabell 07459).")
+    ] = "",
+    label: Annotated[str, typer.Option("--navn", help="Indikatorens navn (standard: fra filen).")] = "",
+    yes: Annotated[bool, typer.Option("--ja", help="Importer; uten --ja vises bare hva som endres.")] = False,
+) -> None:
+    """Import register figures from an SSB statbank file; without --ja, only show what would change."""
+    _knowledge_import(file, yes=yes, indicator=indicator, label=label)

@@ -28,6 +28,7 @@ from survey_app.routes import (
     analysis,
     api,
     health,
+    knowledge,
     recommendation,
     respondent,
     results,
@@ -93,7 +94,12 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     # Added first, so it runs inside the session middleware (its 413 page needs the session). The figures
     # upload may be larger; the page itself refuses a file over MAX_UPLOAD, with a message by the field.
     upload = str(recommendation.router.url_path_for("recommendation_create"))
-    app.add_middleware(BodySizeLimit, limits={upload: recommendation.MAX_UPLOAD + MULTIPART_SLACK})
+    uploads = {upload: recommendation.MAX_UPLOAD + MULTIPART_SLACK}
+    uploads |= {
+        str(knowledge.router.url_path_for(n)): knowledge.MAX_UPLOAD + MULTIPART_SLACK
+        for n in knowledge.UPLOADS
+    }
+    app.add_middleware(BodySizeLimit, limits=uploads)
     app.add_middleware(RenewSession, signed_in_keys=(STAFF_KEY, INVITATION_KEY))  # inside the sessions too
     app.add_middleware(
         SessionMiddleware,
@@ -116,6 +122,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         admin.router,
         analysis.router,
         recommendation.router,
+        knowledge.router,
         api.docs_router,
     ]
     for router in page_routers:

@@ -161,6 +161,30 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
         [LOGIN, LOGIN, 403, 200, 200],
     ),
     "recommendation_report": ("GET", "/ansatt/anbefaling/{scenario}/rapport", [LOGIN, LOGIN, 200, 200, 200]),
+    "recommendation_document": (
+        "GET",
+        "/ansatt/anbefaling/{scenario}/dokument/saksframlegg.docx",
+        [LOGIN, LOGIN, 403, 200, 200],
+    ),
+    "knowledge_overview": ("GET", "/ansatt/kunnskapsgrunnlag", [LOGIN, LOGIN, 200, 200, 200]),
+    # Without a file the upload is refused by the field (422); a leser may not import at all.
+    "knowledge_history_preview": (
+        "POST",
+        "/ansatt/kunnskapsgrunnlag/historikk",
+        [LOGIN, LOGIN, 403, 422, 422],
+    ),
+    "knowledge_register_preview": (
+        "POST",
+        "/ansatt/kunnskapsgrunnlag/registertall",
+        [LOGIN, LOGIN, 403, 422, 422],
+    ),
+    # No pending upload has this id: 404 for those who may import.
+    "knowledge_import": ("POST", "/ansatt/kunnskapsgrunnlag/import/999999", [LOGIN, LOGIN, 403, 404, 404]),
+    "knowledge_municipality": (
+        "GET",
+        "/ansatt/kunnskapsgrunnlag/kommuner/3005",
+        [LOGIN, LOGIN, 200, 200, 200],
+    ),
     "round_status": ("POST", "/ansatt/runder/{round}/status", [LOGIN, LOGIN, 403, 403, 303]),
     # Last: it needs a submitted response, which makes the respondent routes above read-only.
     "staff_reopen": ("POST", "/ansatt/svar/{response}/gjenapne", [LOGIN, LOGIN, 403, 303, 303]),

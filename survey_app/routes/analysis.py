@@ -18,7 +18,7 @@ from survey_app.forms import display_value
 from survey_app.models import Answer, Municipality, ThemeCoding
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import Action, can
-from survey_app.services import analysis
+from survey_app.services import analysis, knowledge
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import NO_REGION
 
@@ -118,6 +118,7 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
             "no_theme": NO_THEME,
             "unexpressed": unexpressed,
             "theme_labels": _labels(),
+            "history": knowledge.history_view(session, kommunenummer=data["kommunenummer"]),
         },
     )
 

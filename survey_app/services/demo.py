@@ -19,7 +19,16 @@ from survey_app.forms import Value, keys_of, other_key
 from survey_app.models import Municipality, Response, Role, Round, RoundStatus, StaffUser
 from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
 from survey_app.scenario_data import FigureRow
-from survey_app.services import analysis, catalog, recommendation, register, responses, rounds, users
+from survey_app.services import (
+    analysis,
+    catalog,
+    knowledge_import,
+    recommendation,
+    register,
+    responses,
+    rounds,
+    users,
+)
 from survey_app.services.register import SHIPPED_REGISTER, parse_register
 
 DEMO_ADMIN_EMAIL = "admin@innspill.demo"
@@ -217,6 +226,7 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         actor=audit.SYSTEM,
     )
     catalog.import_directory(session, directory=settings.questionnaires_dir, actor=audit.SYSTEM)
+    knowledge_import.import_demo(session, actor=audit.SYSTEM)  # synthetic history and register figures
     assert county.id is not None
     municipalities = list(session.exec(select(Municipality).order_by(Municipality.kommunenummer)))
     survey, created = _ensure_round(
