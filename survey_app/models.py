@@ -308,6 +308,8 @@ class Scenario(SQLModel, table=True):
     survey_columns: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     figures_source: str = Field(default="", max_length=300)
     figures_imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Where the knowledge base's figures came from, each with the date it was read in («Kilder»).
+    sources: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     index_source: str = Field(default="", max_length=300)
     overrides: dict[str, OverrideRecord] = Field(
         default_factory=dict, sa_type=PydanticJSON(dict[str, OverrideRecord])

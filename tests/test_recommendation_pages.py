@@ -343,13 +343,22 @@ def test_the_demo_has_a_scenario_built_on_the_survey_index(
     assert "Reglene kan ikke oppfylles" not in page.text
     # Every integration parameter of the round can be weighed, under its Norwegian name.
     assert made.criteria_columns[:2] == ["integreringsindeks", "frivillighetspolitikk"]
-    assert set(made.criteria_labels) == {
+    assert set(made.criteria_labels) >= {
         "frivillighetspolitikk",
         "sivilsamfunn_intro",
         "moteplasser",
         "sosial_kontroll",
         "kapasitet",
     }
+    # The figures come from the knowledge base for 2027; the survey is evidence only, the settled share and
+    # the introduction programme's results adjust the baselines.
+    assert made.year == 2027 and made.figures_source.startswith("Kunnskapsgrunnlaget for 2027")
+    assert {"innbyggere", "bosatt_av_vedtatt", "intro_arbeid_utdanning"} <= set(made.criteria_columns)
+    weights = {c.kolonne: c.vekt for c in made.rules.kriterier}
+    assert weights["integreringsindeks"] == 0 and weights["bosatt_av_vedtatt"] == 1
+    assert made.survey_columns[0] == "integreringsindeks" and "bosatt_av_vedtatt" not in made.survey_columns
+    assert "Svarene i kommuneundersøkelsen har fått vekt" not in page.text
+    assert "Kriteriene justerer grunnlaget med" in page.text
     soup = BeautifulSoup(page.text, "html.parser")
     assert (
         soup.select_one("#vekt__moteplasser")["aria-label"]
@@ -384,4 +393,50 @@ def test_the_case_documents_download_as_docx_and_pdf_and_the_letter_in_nynorsk(
     assert adviser.get(location + "/dokument/ukjent.docx").status_code == 404
     fresh(session)
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).all()
-    assert [e.details["format"] for e in events] == ["saksframlegg.docx", "saksframlegg.pdf", "brev-til-imdi.pdf"]
+    assert [e.details["format"] for e in events] == [
+        "saksframlegg.docx",
+        "saksframlegg.pdf",
+        "brev-til-imdi.pdf",
+    ]
+
+
+KNOWLEDGE = (
+    "kommunenummer;kommune;år;anmodning;vedtak;bosatt\n"
+    "3005;Drammen;2025;40;40;38\n"
+    "3043;Ål;2025;10;10;10\n"
+    "3049;Lier;2025;20;15;15\n"
+    "3005;Drammen;2026;44;44;\n"
+    "3043;Ål;2026;10;8;\n"
+    "3049;Lier;2026;22;22;\n"
+    "3005;Drammen;2027;;50;\n"
+)
+
+
+def test_a_scenario_from_the_knowledge_base_and_its_final_numbers_written_back(
+    adviser: TestClient, session: Session
+) -> None:
+    from survey_app.services import knowledge, knowledge_import
+
+    token = csrf_of(adviser, "/ansatt/anbefaling")
+    form = {"csrf_token": token, "name": "Fra grunnlaget", "total": "85", "round_id": "", "year": "2027"}
+    r = adviser.post("/ansatt/anbefaling", data={**form, "kilde": "kunnskapsgrunnlag"})
+    assert r.status_code == 422
+    assert "Kunnskapsgrunnlaget har ingen anmodninger for 2026" in r.text
+    knowledge_import.import_history(session, data=KNOWLEDGE.encode(), filename="historikk.csv", actor="test")
+    r = adviser.post("/ansatt/anbefaling", data={**form, "kilde": "kunnskapsgrunnlag"})
+    assert r.status_code == 303, r.text
+    made = scenario(session, "Fra grunnlaget")
+    rows = {row.kommunenummer: row for row in made.figures}
+    # Last year's request is 2026's; the decision is 2027's; settled ÷ decided over 2024–2026 (2025 only).
+    assert (rows["3005"].last_request, rows["3005"].decision, rows["3049"].decision) == (44, 50, None)
+    assert rows["3049"].criteria["bosatt_av_vedtatt"] == 100.0
+    assert rows["3005"].criteria["bosatt_av_vedtatt"] == 95.0
+    assert made.figures_source == "Kunnskapsgrunnlaget for 2027" and made.sources
+    page = adviser.get(r.headers["location"])
+    # 76 last year, 85 now: Drammen 44 → 49.2, Ål 10 → 11.2, Lier 22 → 24.6.
+    assert numbers(page.text) == {"Drammen": 49, "Ål": 11, "Lier": 25}
+    r = adviser.post(r.headers["location"] + "/endelig", data={"csrf_token": token})
+    assert r.status_code == 303
+    fresh(session)
+    written = {h.year: h.recommended for h in knowledge.history_for(session, kommunenummer="3049")}
+    assert written[2027] == 25

@@ -60,7 +60,7 @@ def _list_context(session: Session, form: dict[str, str], errors: dict[str, str]
 
 @router.get("/ansatt/anbefaling", name="recommendation_list")
 def scenario_list(request: Request, session: SessionDep, user: Viewer) -> Response:
-    form = {"name": "", "total": "", "round_id": "", "year": str(_next_year())}
+    form = {"name": "", "total": "", "round_id": "", "year": str(_next_year()), "kilde": "kunnskapsgrunnlag"}
     context = _list_context(session, form, {})
     context["can_edit"] = can(user.role, Action.recommend)
     return htmx.render(request, "staff/recommendation_list.html", context)
@@ -75,9 +75,10 @@ async def scenario_create(
     total: Annotated[str, Form(max_length=20)] = "",
     round_id: Annotated[str, Form(max_length=20)] = "",
     year: Annotated[str, Form(max_length=20)] = "",
+    kilde: Annotated[str, Form(max_length=30)] = "fil",
     figures: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    form = {"name": name, "total": total, "round_id": round_id, "year": year}
+    form = {"name": name, "total": total, "round_id": round_id, "year": year, "kilde": kilde}
     errors: dict[str, str] = {}
     chosen_year = _year(year)
     if chosen_year is None:
@@ -90,17 +91,31 @@ async def scenario_create(
         number = None
     if number is None:
         errors["total"] = "Skriv hvor mange fylket skal fordele, som et helt tall."
-    data = await figures.read(MAX_UPLOAD + 1) if figures is not None and figures.filename else b""
-    parsed = None
-    if not data:
-        errors["figures"] = "Velg en CSV-fil med tallene per kommune."
-    elif len(data) > MAX_UPLOAD:
-        errors["figures"] = "Filen er større enn 2 MB. Del den opp, eller fjern kolonner som ikke brukes."
+    parsed: recommendation.Figures | None = None
+    source, labels, sources = "", {}, []
+    if kilde == "kunnskapsgrunnlag":
+        if chosen_year is not None:
+            try:
+                found = recommendation.figures_for_year(session, year=chosen_year)
+            except recommendation.FiguresError as error:
+                errors["kilde"] = " ".join(error.problems)
+            else:
+                parsed, labels, sources = found.figures, found.labels, found.sources
+                source = f"Kunnskapsgrunnlaget for {chosen_year}"
     else:
-        try:
-            parsed = recommendation.read_figures(data)
-        except recommendation.FiguresError as error:
-            errors["figures"] = " ".join(error.problems[:5]) + (" …" if len(error.problems) > 5 else "")
+        data = await figures.read(MAX_UPLOAD + 1) if figures is not None and figures.filename else b""
+        if not data:
+            errors["figures"] = (
+                "Velg en CSV-fil med tallene per kommune, eller hent tallene fra kunnskapsgrunnlaget."
+            )
+        elif len(data) > MAX_UPLOAD:
+            errors["figures"] = "Filen er større enn 2 MB. Del den opp, eller fjern kolonner som ikke brukes."
+        else:
+            try:
+                parsed = recommendation.read_figures(data)
+            except recommendation.FiguresError as error:
+                errors["figures"] = " ".join(error.problems[:5]) + (" …" if len(error.problems) > 5 else "")
+            source = (figures.filename if figures else "") or ""
     chosen_round = parse_id(round_id)
     if not errors and parsed is not None and number is not None:
         try:
@@ -109,10 +124,12 @@ async def scenario_create(
                 name=name.strip(),
                 total=number,
                 figures=parsed,
-                figures_source=(figures.filename if figures else "") or "",
+                figures_source=source,
                 round_id=chosen_round,
                 actor=audit.staff_actor(user),
                 year=chosen_year,
+                labels=labels,
+                sources=sources,
             )
         except RulesError as error:
             session.rollback()

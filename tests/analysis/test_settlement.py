@@ -37,7 +37,13 @@ def unit(
     **more: float,
 ) -> Unit:
     return Unit(
-        number, f"Kommune {number}", f"Region {number[-1]}", last, decision, {INDEX: index, **more}, population
+        number,
+        f"Kommune {number}",
+        f"Region {number[-1]}",
+        last,
+        decision,
+        {INDEX: index, **more},
+        population,
     )
 
 
@@ -120,7 +126,10 @@ def test_a_municipality_new_to_the_list_starts_from_its_population_times_the_cou
     by = {a.kommunenummer: a for a in result.allocations}
     assert (by["0001"].recommended, by["0002"].recommended, by["0003"].recommended) == (20, 40, 30)
     assert by["0003"].baseline_from == "population"
-    assert "15\u00a0000 innbyggere ganget med fylkets rate i fjor (2 per 1\u00a0000 innbyggere)" in by["0003"].explanation
+    assert (
+        "15\u00a0000 innbyggere ganget med fylkets rate i fjor (2 per 1\u00a0000 innbyggere)"
+        in by["0003"].explanation
+    )
 
 
 def test_the_minimum_means_zero_or_at_least_the_minimum() -> None:
@@ -139,7 +148,9 @@ def test_a_council_decision_caps_and_below_the_minimum_means_not_asked() -> None
     result = recommend(units, total=80, rules=Rules(last_year_floor=False, minimum=10, criteria=()))
     by = {a.kommunenummer: a for a in result.allocations}
     assert [by[k].recommended for k in ("0001", "0002", "0003", "0004")] == [15, 0, 33, 32]
-    assert "Kommunestyrets vedtak (15) er lavere enn fjorårets anmodning og gjelder." in by["0001"].explanation
+    assert (
+        "Kommunestyrets vedtak (15) er lavere enn fjorårets anmodning og gjelder." in by["0001"].explanation
+    )
     assert "vedtatt 5, færre enn minstetallet 10; kommunen anmodes derfor ikke" in by["0002"].explanation
 
 
@@ -166,7 +177,12 @@ def test_an_override_replaces_the_rules_for_one_municipality_and_is_explained() 
 
 def test_an_override_between_one_and_the_minimum_is_refused() -> None:
     with pytest.raises(RulesError, match="anmodes om 0 eller minst 10"):
-        recommend([unit("0001", 10), unit("0002", 10)], total=20, rules=load_rules(), overrides={"0001": Override(4, "x")})
+        recommend(
+            [unit("0001", 10), unit("0002", 10)],
+            total=20,
+            rules=load_rules(),
+            overrides={"0001": Override(4, "x")},
+        )
 
 
 def test_regional_subtotals_count_a_municipality_in_two_regions_by_its_split() -> None:
@@ -203,12 +219,17 @@ def test_a_decline_year_says_the_floor_rule_cannot_hold_and_by_how_much_never_to
     assert "ingen kommune går ned fra i fjor kan derfor ikke holde" in message
     assert "Øk totalen" not in message
     # The scenario without the rule: each falls by the same factor, 50/55.
-    assert numbers(units, 50, Rules(minimum=10, last_year_floor=False, criteria=())) == {"0001": 27, "0002": 23}
+    assert numbers(units, 50, Rules(minimum=10, last_year_floor=False, criteria=())) == {
+        "0001": 27,
+        "0002": 23,
+    }
 
 
 def test_the_minimum_can_push_the_floors_over_the_total() -> None:
     units = [unit(f"000{i}", 2) for i in range(1, 6)]
-    with pytest.raises(Infeasible, match=r"minstetallet 10 for 5 kommuner\) er til sammen 50, som er 10 høyere"):
+    with pytest.raises(
+        Infeasible, match=r"minstetallet 10 for 5 kommuner\) er til sammen 50, som er 10 høyere"
+    ):
         recommend(units, total=40, rules=Rules(minimum=10, last_year_floor=False, asked="alle", criteria=()))
 
 

@@ -1,4 +1,4 @@
-"""scenario: year, unaccompanied minors, survey columns, and typed JSON with one name per concept
+"""scenario: year, unaccompanied minors, survey columns, sources, and typed JSON with one name per concept
 
 Revision ID: 0007
 Revises: 0006
@@ -59,6 +59,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("survey_columns", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
+        batch_op.add_column(sa.Column("sources", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
     scenario = sa.table(
         "scenario",
         sa.column("id", sa.Integer),
@@ -87,6 +88,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("scenario", schema=None) as batch_op:
+        batch_op.drop_column("sources")
         batch_op.drop_column("survey_columns")
         batch_op.drop_column("minors_total")
         batch_op.drop_column("year")

@@ -23,6 +23,7 @@ from survey_app.services.recommendation.figures import (
     units,
     whole_number,
 )
+from survey_app.services.recommendation.from_knowledge import KnowledgeFigures, figures_for_year
 from survey_app.services.recommendation.output import (
     date_text,
     method_paragraphs,
@@ -60,6 +61,7 @@ __all__ = [
     "ASKED_CHOICES",
     "Figures",
     "FiguresError",
+    "KnowledgeFigures",
     "RoundFigures",
     "RulesForm",
     "ScenarioResult",
@@ -69,6 +71,7 @@ __all__ = [
     "copy_scenario",
     "create_scenario",
     "date_text",
+    "figures_for_year",
     "finalize",
     "form_values",
     "index_from_round",

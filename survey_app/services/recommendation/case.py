@@ -30,6 +30,7 @@ def sources_of(scenario: Scenario) -> list[Source]:
     imported = scenario.figures_imported_at.astimezone(OSLO).date()
     return [
         ("Tall per kommune", scenario.figures_source or "ukjent", imported),
+        *(("Kunnskapsgrunnlaget", source, None) for source in scenario.sources),
         ("Integreringsindeks og parametere", scenario.index_source or "ikke brukt", None),
     ]
 

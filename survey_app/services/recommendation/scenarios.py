@@ -173,19 +173,25 @@ def create_scenario(
     rules: Rules | None = None,
     year: int | None = None,
     minors: int | None = None,
+    labels: Mapping[str, str] | None = None,
+    sources: Sequence[str] = (),
 ) -> Scenario:
-    """A new scenario from figures; with a survey round, the index and parameters come from its analysis."""
+    """A new scenario from figures; with a survey round, the index and parameters come from its analysis.
+
+    ``labels`` names the figures' columns in Norwegian; ``sources`` says where they came from, with dates.
+    """
     begin_write(session)
     rows = list(figures.rows)
     columns = list(figures.criteria_columns)
-    labels: dict[str, str] = {}
+    names = dict(labels or {})
     index_source = ""
     survey = [INDEX] if INDEX in columns else []
     if round_id is not None:
         found = index_from_round(session, round_id)
         if found is None:
             raise RulesError("Runden har ingen analyse ennå. Kjør analysen først, eller velg ingen runde.")
-        index_source, labels = found.source, found.labels
+        index_source = found.source
+        names.update(found.labels)
         from_round = sorted({p for v in found.values.values() for p in v} - {INDEX})
         rows = [
             r.model_copy(
@@ -211,9 +217,10 @@ def create_scenario(
         rules=to_spec(rules or load_rules()),
         figures=rows,
         criteria_columns=columns,
-        criteria_labels=labels,
+        criteria_labels=names,
         survey_columns=survey,
         figures_source=figures_source,
+        sources=list(sources),
         index_source=index_source,
         created_by=actor,
     )
@@ -243,6 +250,7 @@ def copy_scenario(session: Session, *, scenario: Scenario, name: str, actor: str
         survey_columns=list(scenario.survey_columns),
         figures_source=scenario.figures_source,
         figures_imported_at=scenario.figures_imported_at,
+        sources=list(scenario.sources),
         index_source=scenario.index_source,
         overrides=dict(scenario.overrides),
         created_by=actor,
