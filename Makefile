@@ -4,10 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format clean check-python migration bench
+.PHONY: run test lint format clean check-python migration bench system-deps
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Innspill trenger Python 3.11 eller nyere (fant " + sys.version.split()[0] + "). Sett PYTHON=python3.11 eller nyere.")'
+
+# Debian libraries WeasyPrint needs to write PDF (Pango, HarfBuzz's subsetter) and fonts without a network.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation
+system-deps:
+	@missing=$$(for p in $(SYSTEM_LIBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installerer $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Innspill trenger Debian-pakkene $$missing for PDF-dokumentene. Installer dem med: sudo apt-get install $$missing"; exit 1; \
+	  fi; \
+	fi
 
 $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +34,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed system-deps
 	$(BIN)/survey-app demo --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m pytest
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
