@@ -49,6 +49,9 @@ ACTION_LABELS = {
     "recommendation.override": "Anbefaling: tall overstyrt",
     "recommendation.override_remove": "Anbefaling: overstyring fjernet",
     "recommendation.finalize": "Anbefaling: merket som endelig",
+    "knowledge.history_import": "Kunnskapsgrunnlag: bosettingshistorikk importert",
+    "knowledge.register_import": "Kunnskapsgrunnlag: registertall importert",
+    "knowledge.recommendation_recorded": "Kunnskapsgrunnlag: endelig anbefaling skrevet inn",
 }
 
 

@@ -555,6 +555,28 @@ def _(page: Page, site: Site) -> None:
     goto(page, f"{site.url}/ansatt/anbefaling/{site.scenarios[0]}/rapport")
 
 
+@case("admin", "recommendation in a decline year, without the floor rule (htmx)")
+def _(page: Page, site: Site) -> None:
+    goto(page, f"{site.url}/ansatt/anbefaling/{site.scenarios[0]}")
+    page.get_by_label("Antall å fordele").fill("100")
+    expect(page.locator("#resultat")).to_contain_text("Uten regelen om at ingen går ned fra i fjor")
+
+
+@case("admin", "knowledge base")
+def _(page: Page, site: Site) -> None:
+    goto(page, site.url + "/ansatt/kunnskapsgrunnlag")
+
+
+@case("admin", "a municipality's settlement history")
+def _(page: Page, site: Site) -> None:
+    goto(page, site.url + "/ansatt/kunnskapsgrunnlag/kommuner/3042")
+
+
+@case("leser", "a municipality's settlement history")
+def _(page: Page, site: Site) -> None:
+    goto(page, site.url + "/ansatt/kunnskapsgrunnlag/kommuner/3024")
+
+
 @case("leser", "403 page")
 def _(page: Page, site: Site) -> None:
     goto(page, site.url + "/ansatt/brukere", 403)
@@ -607,6 +629,8 @@ NARROW = {
     "admin: recommendation scenario after a what-if (htmx)",
     "admin: recommendation scenarios compared",
     "admin: recommendation report",
+    "admin: recommendation in a decline year, without the floor rule (htmx)",
+    "admin: a municipality's settlement history",
 }
 
 

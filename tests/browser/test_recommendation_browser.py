@@ -57,7 +57,7 @@ def test_the_table_follows_the_rules_as_the_adviser_types(
     # A total below the floors: the conflict is named where the table was, and the field keeps what was typed.
     page.get_by_label("Antall å fordele").fill("50")
     expect(page.locator("#resultat .ds-alert")).to_contain_text(
-        "Summen av fjorårets anmodninger er 20 høyere"
+        "Summen av fjorårets anmodninger er 70, som er 20 høyere"
     )
     expect(page.get_by_label("Antall å fordele")).to_have_value("50")
 
