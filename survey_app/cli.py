@@ -21,7 +21,7 @@ from survey_app.config import Settings
 from survey_app.db import make_engine, upgrade
 from survey_app.models import Role, Round
 from survey_app.questionnaires import QuestionnaireError, load_file
-from survey_app.services import catalog, demo, invitations, register, users
+from survey_app.services import catalog, invitations, register, users
 
 app = typer.Typer(
     help="Innspill: kommuneundersøkelse, konsultasjon og anbefaling om bosetting.", no_args_is_help=True
@@ -137,6 +137,9 @@ def demo_command(
     ] = False,
 ) -> None:
     """Set up the demo county (Viken) with open rounds and synthetic answers, then serve it."""
+    # Imported here: the demo's analysis loads scikit-learn, which quick commands (recommend) need not wait for.
+    from survey_app.services import demo
+
     settings = _settings(base_url=f"http://127.0.0.1:{port}")
     with _ready_session(settings) as session:
         info = demo.setup_demo(session, settings=settings)

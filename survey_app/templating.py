@@ -13,7 +13,6 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.datastructures import URL
 from starlette.requests import Request
 
-from analysis.privacy import mask
 from analysis.settlement_text import number, signed
 from survey_app.forms import Value, display_value, free_text_keys
 from survey_app.i18n import template_t
@@ -99,6 +98,9 @@ def reader_view(context: jinja2.runtime.Context, text: str, question: Question, 
     see it. A reader (leser) gets personal data masked; advisers, and a municipality reading its own
     answer, see what was written."""
     if _reads_masked(context) and key in free_text_keys(question):
+        # Imported here: the masker loads scikit-learn, which command-line tools need not wait for.
+        from analysis.privacy import mask
+
         return mask(text)
     return text
 

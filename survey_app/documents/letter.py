@@ -7,7 +7,6 @@ from docx.shared import Mm, Pt
 from survey_app.documents import docx_tools as dx
 from survey_app.documents.letter_text import letter_text
 from survey_app.documents.model import CaseDocument
-from survey_app.documents.pdf import html_to_pdf, render_html
 
 
 def letter_docx(document: CaseDocument) -> bytes:
@@ -65,4 +64,7 @@ def letter_docx(document: CaseDocument) -> bytes:
 
 def letter_pdf(document: CaseDocument) -> bytes:
     """The same letter as PDF, from ``templates/documents/letter.html``."""
+    # Imported here: WeasyPrint takes a while to load, and the DOCX and the command line do not need it.
+    from survey_app.documents.pdf import html_to_pdf, render_html
+
     return html_to_pdf(render_html("documents/letter.html", letter=letter_text(document)))

@@ -10,7 +10,6 @@ from survey_app.documents import docx_tools as dx
 from survey_app.documents.blocks import runs
 from survey_app.documents.case import CaseText, case_text
 from survey_app.documents.model import CaseDocument
-from survey_app.documents.pdf import html_to_pdf, render_html
 
 
 def _front(doc: Any, case: CaseText, width: int) -> None:
@@ -70,5 +69,8 @@ def saksframlegg_docx(document: CaseDocument) -> bytes:
 
 def saksframlegg_pdf(document: CaseDocument) -> bytes:
     """The same case document as PDF, from ``templates/documents/saksframlegg.html``."""
+    # Imported here: WeasyPrint takes a while to load, and the DOCX and the command line do not need it.
+    from survey_app.documents.pdf import html_to_pdf, render_html
+
     case = case_text(document)
     return html_to_pdf(render_html("documents/saksframlegg.html", case=case, runs=runs(case.sections)))

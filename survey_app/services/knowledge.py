@@ -11,7 +11,7 @@ register's number, through the same successor table the imports use
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -348,6 +348,23 @@ def history_for(session: Session, *, kommunenummer: str) -> list[HistoryYear]:
         )
         for year, row in sorted(rows.items())
     ]
+
+
+def settled_by_year(
+    session: Session, *, numbers: Iterable[str], years: Sequence[int]
+) -> dict[str, list[tuple[int, int | None]]]:
+    """The number settled in each of ``years`` for each register municipality in ``numbers`` (None:
+    unknown), in one query; a row under the register's own number wins over one under an older number."""
+    wanted = list(numbers)
+    stored_as = _stored_as(session, wanted, SettlementHistory)
+    found: dict[tuple[str, int], SettlementHistory] = {}
+    query = select(SettlementHistory).where(col(SettlementHistory.year).in_(list(years)))
+    for row in sorted(session.exec(query), key=lambda r: stored_as.get(r.kommunenummer) == r.kommunenummer):
+        if row.kommunenummer in stored_as:
+            found[(stored_as[row.kommunenummer], row.year)] = row
+    return {
+        n: [(y, (r.settled if (r := found.get((n, y))) is not None else None)) for y in years] for n in wanted
+    }
 
 
 def history_view(session: Session, *, kommunenummer: str) -> HistoryView:

@@ -12,6 +12,7 @@ from analysis.settlement import Recommendation
 from survey_app.documents import CaseDocument, MunicipalityLine, OverrideLine, RegionLine, SourceLine
 from survey_app.models import Scenario, utcnow
 from survey_app.scenario_data import OverrideRecord
+from survey_app.services import knowledge
 from survey_app.services.recommendation.output import (
     Settled,
     date_text,
@@ -37,16 +38,13 @@ def sources_of(scenario: Scenario) -> list[Source]:
 
 def settled_history(session: Session, scenario: Scenario, years: int = 3) -> Settled:
     """The numbers settled in each municipality in the ``years`` before the scenario's year (none known: {})."""
-    from survey_app.services import knowledge
-
     if scenario.year is None:
         return {}
-    wanted = range(scenario.year - years, scenario.year)
-    out: dict[str, list[tuple[int, int | None]]] = {}
-    for row in scenario.figures:
-        by_year = {h.year: h.settled for h in knowledge.history_for(session, kommunenummer=row.kommunenummer)}
-        out[row.kommunenummer] = [(y, by_year.get(y)) for y in wanted]
-    return out
+    return knowledge.settled_by_year(
+        session,
+        numbers=[row.kommunenummer for row in scenario.figures],
+        years=list(range(scenario.year - years, scenario.year)),
+    )
 
 
 def scenario_xlsx(session: Session, *, scenario: Scenario, result: Recommendation) -> bytes:

@@ -10,7 +10,6 @@ from typing import Any
 
 from analysis.settlement import Recommendation, Rules
 from analysis.settlement_text import number, percent
-from survey_app.services import exports
 from survey_app.templating import OSLO
 
 OUTPUT = ("kommunenummer", "kommune", "region", "anbefalt", "begrunnelse")
@@ -100,6 +99,9 @@ def to_xlsx(
     settled: Settled | None = None,
 ) -> bytes:
     """The workbook: the recommendation, the regions, the rules, the sources and the overrides."""
+    # Imported here: the exports module loads the analysis (and scikit-learn), which the CLI need not wait for.
+    from survey_app.services import exports
+
     header, body = output_table(result, rules, settled)
     return exports.workbook(
         [
