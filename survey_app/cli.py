@@ -21,7 +21,7 @@ from survey_app.config import Settings
 from survey_app.db import make_engine, upgrade
 from survey_app.models import Role, Round
 from survey_app.questionnaires import QuestionnaireError, load_file
-from survey_app.services import catalog, invitations, register, users
+from survey_app.services import catalog, register, users
 
 app = typer.Typer(
     help="Innspill: kommuneundersøkelse, konsultasjon og anbefaling om bosetting.", no_args_is_help=True
@@ -137,8 +137,9 @@ def demo_command(
     ] = False,
 ) -> None:
     """Set up the demo county (Viken) with open rounds and synthetic answers, then serve it."""
-    # Imported here: the demo's analysis loads scikit-learn, which quick commands (recommend) need not wait for.
-    from survey_app.services import demo
+    # Imported here: the demo's analysis loads scikit-learn and the invitations the mail and page templates,
+    # which quick commands (recommend) need not wait for.
+    from survey_app.services import demo, invitations
 
     settings = _settings(base_url=f"http://127.0.0.1:{port}")
     with _ready_session(settings) as session:
@@ -228,6 +229,8 @@ def invitations_export(
     output: Annotated[Path | None, typer.Option(help="Fil å skrive til (standard: skjermen).")] = None,
 ) -> None:
     """Write the round's invitation links as CSV: kommunenummer,kommune,url."""
+    from survey_app.services import invitations
+
     settings = _settings()
     with _ready_session(settings) as session:
         if session.exec(select(Round).where(Round.id == round_id)).first() is None:
@@ -405,8 +408,8 @@ def purge_command(
     """Delete personal data (names, e-mail addresses) of closed rounds that closed before a date; results stay."""
     from datetime import date
 
+    from survey_app.dates import format_date
     from survey_app.services import purge
-    from survey_app.templating import format_date
 
     try:
         cutoff = date.fromisoformat(before)

@@ -6,12 +6,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    # Alembic is loaded when the schema is brought up to date, not by every command that opens the database.
+    from alembic.config import Config
 
 IMMEDIATE = "innspill_immediate"
 BUSY_TIMEOUT_MS = 30_000
@@ -86,6 +88,8 @@ def _begin_immediate(dbapi_conn: Any) -> None:
 
 
 def alembic_config(engine: sa.Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -96,6 +100,8 @@ def upgrade(engine: sa.Engine) -> None:
     """Bring the schema up to the newest migration (idempotent)."""
     if engine.url.drivername.startswith("sqlite") and engine.url.database:
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi.routing import APIRoute
@@ -14,13 +12,12 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 
 from analysis.settlement_text import number, signed
+from survey_app.dates import format_date, format_datetime, format_time
 from survey_app.forms import Value, display_value, free_text_keys
 from survey_app.i18n import template_t
 from survey_app.models import StaffUser
 from survey_app.permissions import Action, can
 from survey_app.questionnaires import Question, QuestionnaireDef
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 # Pinned copies from npm (see static/vendor/README.md). Changing a version here is the whole upgrade.
 VENDOR = {
@@ -28,45 +25,6 @@ VENDOR = {
     "ds_css": "vendor/designsystemet-css-1.22.0.css",
     "ds_theme": "vendor/designsystemet-theme-digdir-1.11.0.css",
 }
-
-MONTHS = [
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-]
-
-
-def local(value: datetime) -> datetime:
-    return value.astimezone(OSLO)
-
-
-def format_datetime(value: datetime | None) -> str:
-    """29.11.2026 kl. 14:32 in Norwegian time."""
-    if value is None:
-        return "–"
-    return local(value).strftime("%d.%m.%Y kl. %H:%M")
-
-
-def format_time(value: datetime | None) -> str:
-    return "–" if value is None else local(value).strftime("%H:%M")
-
-
-def format_date(value: date | datetime | None) -> str:
-    """29. november 2026."""
-    if value is None:
-        return "–"
-    if isinstance(value, datetime):
-        value = local(value).date()
-    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
 
 
 def paragraphs(text: str | None) -> list[str]:

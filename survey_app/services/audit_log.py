@@ -9,9 +9,9 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from survey_app import audit
+from survey_app.dates import OSLO
 from survey_app.db import begin_write
 from survey_app.models import AuditEvent
-from survey_app.templating import OSLO
 
 PAGE_SIZE = 100
 

@@ -21,11 +21,11 @@ from sqlmodel import Session, col, select
 
 from analysis.kommunenummer import number_mapper, read_successors
 from survey_app import audit
+from survey_app.dates import format_date
 from survey_app.db import begin_write
 from survey_app.models import Municipality, RegisterValue, SettlementHistory, utcnow
 from survey_app.services import register
 from survey_app.services.knowledge_chart import HistoryChart, history_chart
-from survey_app.templating import format_date
 
 # Viken's 2020–2023 numbers and their 2024 successors: a copy of the shared successor table.
 SUCCESSORS_FILE = Path(__file__).resolve().parent.parent / "data" / "kommunenummer_2024.csv"

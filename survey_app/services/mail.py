@@ -8,9 +8,9 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from survey_app.config import Settings
+from survey_app.dates import format_date
 from survey_app.i18n import t
 from survey_app.models import Municipality, Round
-from survey_app.templating import format_date
 
 
 def configured(settings: Settings) -> bool:

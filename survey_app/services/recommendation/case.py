@@ -9,6 +9,7 @@ from typing import Literal
 from sqlmodel import Session
 
 from analysis.settlement import Recommendation
+from survey_app.dates import OSLO
 from survey_app.documents import CaseDocument, MunicipalityLine, OverrideLine, RegionLine, SourceLine
 from survey_app.models import Scenario, utcnow
 from survey_app.scenario_data import OverrideRecord
@@ -21,7 +22,6 @@ from survey_app.services.recommendation.output import (
     to_xlsx,
 )
 from survey_app.services.recommendation.scenarios import scenario_rules, survey_warnings
-from survey_app.templating import OSLO
 
 Source = tuple[str, str, date | None]
 

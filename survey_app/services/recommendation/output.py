@@ -10,7 +10,7 @@ from typing import Any
 
 from analysis.settlement import Recommendation, Rules
 from analysis.settlement_text import number, percent
-from survey_app.templating import OSLO
+from survey_app.dates import OSLO
 
 OUTPUT = ("kommunenummer", "kommune", "region", "anbefalt", "begrunnelse")
 ASKED_TEXT = {

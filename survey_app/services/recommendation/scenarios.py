@@ -25,12 +25,12 @@ from analysis.settlement import (
 )
 from analysis.settlement_rules import RulesSpec, load_rules, to_spec
 from survey_app import audit
+from survey_app.dates import OSLO
 from survey_app.db import begin_write
 from survey_app.models import AnalysisRun, Round, Scenario, utcnow
 from survey_app.scenario_data import FigureRow, OverrideRecord
 from survey_app.services import catalog
 from survey_app.services.recommendation.figures import Figures, check_columns, units
-from survey_app.templating import OSLO
 
 SURVEY_WARNING = (
     "Svarene i kommuneundersøkelsen har fått vekt i reglene. Da kan en kommune få færre flyktninger ved å "
