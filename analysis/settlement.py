@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Literal
 
-from analysis.settlement_text import explain, minors_note
+from analysis.settlement_text import explain, minors_note, number
 
 INDEX = "integreringsindeks"
 Asked = Literal["grunnlag", "vedtak", "alle"]
@@ -65,6 +65,8 @@ class Rules:
     criteria: tuple[Criterion, ...] = (Criterion(INDEX, "Integreringsindeks", 0.0),)
     # kommunenummer → {region: share}: how a municipality in two regions counts in each (default: equally)
     region_split: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # Optional: a region's share of the total stays within this share of its share last year (0.1: ±10 %)
+    region_band: float | None = None
 
     def change_limit(self, last: int) -> int | None:
         limits = [self.max_change] if self.max_change is not None else []
@@ -122,6 +124,7 @@ class Allocation:
     adjustment: float  # the criteria's move from the baseline, as a share (−0.2 … 0.2)
     target: float  # baseline × (1 + adjustment)
     asked: bool
+    region_factor: float  # how far the regional band scaled the target (1: not at all)
     lower: int
     upper: int | None
     # What set the number: override, not_asked, decision, stability, floor, minimum or target
@@ -459,9 +462,12 @@ def recommend(
     targets = {k: b * (1 + moves[k]) for k, b in baselines.items()}
     lower = {k: b.lower for k, b in bounds.items()}
     upper = {k: b.upper for k, b in bounds.items()}
-    exact, lam = _fill(
-        lower, upper, {k: targets[k] if bounds[k].upper != 0 else Fraction(0) for k in targets}, total
-    )
+    fill_targets = {k: targets[k] if bounds[k].upper != 0 else Fraction(0) for k in targets}
+    region_factors = {k: Fraction(1) for k in targets}
+    if rules.region_band is not None:
+        region_factors = _region_band(units, bounds, fill_targets, total, rules)
+        fill_targets = {k: t * region_factors[k] for k, t in fill_targets.items()}
+    exact, lam = _fill(lower, upper, fill_targets, total)
     numbers = _round(exact, total)
     weighted = {c.column for c in rules.weighted}
     allocations = []
@@ -482,6 +488,7 @@ def recommend(
             adjustment=float(moves[k]),
             target=float(targets[k]),
             asked=b.lower_by != "not_asked",
+            region_factor=float(region_factors[k]),
             lower=b.lower,
             upper=b.upper,
             bound=_what_set(b, exact[k]),
@@ -590,6 +597,82 @@ def memberships(kommunenummer: str, region: str, rules: Rules) -> dict[str, floa
     if not names:
         return {"": 1.0}
     return {n: 1 / len(names) for n in names}
+
+
+def _region_band(
+    units: Sequence[Unit],
+    bounds: Mapping[str, _Bounds],
+    targets: Mapping[str, Fraction],
+    total: int,
+    rules: Rules,
+) -> dict[str, Fraction]:
+    """Per unit, the factor that keeps each region's share of the total within ``region_band`` of its share
+    last year: one multiplier per region, on its members' targets (a member of two regions gets the
+    split-weighted mean), found by proportional fitting. Regions without requests last year are free.
+    ``Infeasible`` names a region whose floors or caps alone break its band."""
+    shares = {u.kommunenummer: memberships(u.kommunenummer, u.region, rules) for u in units}
+    last_total = sum(u.last_request for u in units)
+    if not last_total:
+        return {k: Fraction(1) for k in targets}
+    last: dict[str, Fraction] = {}
+    for u in units:
+        for name, share in shares[u.kommunenummer].items():
+            last[name] = last.get(name, Fraction(0)) + Fraction(share) * u.last_request
+    band = Fraction(rules.region_band or 0)
+    limits = {
+        name: (value / last_total * total * (1 - band), value / last_total * total * (1 + band))
+        for name, value in last.items()
+        if value > 0 and name
+    }
+    conflicts = []
+    for name, (low, high) in sorted(limits.items()):
+        members = [(k, Fraction(s[name])) for k, s in shares.items() if name in s]
+        floor = sum((share * bounds[k].lower for k, share in members), Fraction(0))
+        uppers = [bounds[k].upper for k, _ in members]
+        if floor > high:
+            conflicts.append(
+                f"Gulvene i {name} er til sammen {number(float(floor))}, som er {number(float(floor - high))} "
+                f"over det regionbåndet tillater (høyst {number(float(high))})."
+            )
+        elif (
+            None not in uppers
+            and sum((s * (b or 0) for (_, s), b in zip(members, uppers, strict=True)), Fraction(0)) < low
+        ):
+            conflicts.append(
+                f"Takene i {name} gir for lite til at regionbåndet holder (minst {number(float(low))})."
+            )
+    if conflicts:
+        raise Infeasible(conflicts)
+    lower = {k: b.lower for k, b in bounds.items()}
+    upper = {k: b.upper for k, b in bounds.items()}
+    factor = {name: Fraction(1) for name in limits}
+
+    def unit_factors() -> dict[str, Fraction]:
+        return {
+            k: sum(
+                (Fraction(s) * factor.get(name, Fraction(1)) for name, s in shares[k].items()), Fraction(0)
+            )
+            for k in targets
+        }
+
+    for _ in range(100):
+        per_unit = unit_factors()
+        x, _ = _fill(lower, upper, {k: t * per_unit[k] for k, t in targets.items()}, total)
+        moved = False
+        for name, (low, high) in sorted(limits.items()):
+            now = sum((Fraction(s[name]) * x[k] for k, s in shares.items() if name in s), Fraction(0))
+            goal = high if now > high else (low if now < low else None)
+            if goal is not None and now > 0 and abs(now - goal) > Fraction(1, 1000):
+                # Rounded to keep the fractions small; the fitting goes on until the totals are within 1/1000.
+                factor[name] = Fraction(factor[name] * goal / now).limit_denominator(10**6)
+                moved = True
+        if not moved:
+            return per_unit
+    raise Infeasible(
+        [
+            f"Regionbåndet (høyst ±{round(float(band) * 100)} % endring i regionenes andel) lar seg ikke holde sammen med tak og gulv."
+        ]
+    )
 
 
 def region_totals(allocations: Sequence[Allocation], rules: Rules) -> list[RegionTotal]:

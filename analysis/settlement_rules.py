@@ -44,6 +44,8 @@ class StabilitySpec(_Strict):
 class RegionsSpec(_Strict):
     # kommunenummer → {region: share}; the shares of one municipality add up to 1
     deling: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # a region's share of the total stays within this share of its share last year (null: no band)
+    maks_endring_andel: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("deling")
     @classmethod
@@ -99,6 +101,7 @@ class RulesSpec(_Strict):
                 Criterion(c.kolonne, c.navn, c.vekt, c.retning, c.per_innbygger) for c in self.kriterier
             ),
             region_split=self.regioner.deling,
+            region_band=self.regioner.maks_endring_andel,
         )
 
 
@@ -116,7 +119,9 @@ def to_spec(rules: Rules) -> RulesSpec:
             )
             for c in rules.criteria
         ],
-        regioner=RegionsSpec(deling={k: dict(v) for k, v in rules.region_split.items()}),
+        regioner=RegionsSpec(
+            deling={k: dict(v) for k, v in rules.region_split.items()}, maks_endring_andel=rules.region_band
+        ),
     )
 
 

@@ -88,6 +88,11 @@ def explain(a: Allocation, *, result: Recommendation) -> Allocation:
             f"Kriteriene justerer grunnlaget med {move} (høyst ±{percent(rules.max_adjustment)}): "
             f"{_criteria_text(a, rules)}."
         )
+    if abs(a.region_factor - 1) >= 0.0005:
+        body.append(
+            f"Regionbåndet (høyst ±{percent(rules.region_band or 0)} endring i regionens andel) skalerer målet "
+            f"med {number(a.region_factor, 3)}."
+        )
     body.append(_bound_text(a, result))
     return dataclasses.replace(a, explanation=" ".join(p for p in [head, *body] if p))
 

@@ -28,6 +28,7 @@ FIELD_LABELS = {
     "maks_endring": "Største endring (antall)",
     "maks_endring_andel": "Største endring (prosent)",
     "maks_justering": "Største justering etter kriteriene",
+    "regionbaand": "Største endring i en regions andel",
     "ema": "Herav enslige mindreårige",
     "anmodes": "Hvilke kommuner som anmodes",
 }

@@ -411,3 +411,55 @@ def test_the_shipped_rules_file_loads_with_the_documented_defaults() -> None:
     assert (rules.minimum, rules.asked, rules.max_adjustment) == (10, "grunnlag", 0.2)
     assert all(c.weight == 0 for c in rules.criteria)
     assert math.isclose(sum(1 for c in rules.criteria if c.column == INDEX), 1)
+
+
+def test_a_regional_band_keeps_each_regions_share_near_last_years() -> None:
+    # Nord had half of last year's requests. Without the band the index moves Nord's two municipalities
+    # up by 20 % and Sør's down: 60 against 40. With a band of ±10 % of its share, Nord gets at most 55.
+    units = [
+        Unit("0001", "A", "Nord", 10, None, {INDEX: 90}),
+        Unit("0002", "B", "Nord", 10, None, {INDEX: 80}),
+        Unit("0003", "C", "Sør", 20, None, {INDEX: 10}),
+    ]
+    free = recommend(units, total=100, rules=INDEXED)
+    assert {r.name: r.recommended for r in free.regions} == {"Nord": 58.0, "Sør": 42.0}
+    banded = recommend(units, total=100, rules=dataclasses.replace(INDEXED, region_band=0.1))
+    assert {r.name: r.recommended for r in banded.regions} == {"Nord": 55.0, "Sør": 45.0}
+    assert sum(a.recommended for a in banded.allocations) == 100
+    assert (
+        "Regionbåndet (høyst ±10 % endring i regionens andel) skalerer målet med"
+        in banded.allocations[0].explanation
+    )
+
+
+def test_a_regional_band_the_caps_cannot_keep_is_refused_by_name() -> None:
+    # Sør had a quarter of last year's requests; with no room to move, it must have a quarter of 80 (20),
+    # but its council decided 10.
+    units = [Unit("0001", "A", "Nord", 30, None, {}), Unit("0002", "B", "Sør", 10, 10, {})]
+    with pytest.raises(Infeasible, match="Takene i Sør gir for lite til at regionbåndet holder"):
+        recommend(units, total=80, rules=Rules(minimum=0, criteria=(), region_band=0.0))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(feasible_cases(), st.sampled_from([0.0, 0.05, 0.2]))
+def test_with_a_regional_band_the_numbers_add_up_and_regions_stay_in_it(
+    case: tuple[list[Unit], int, Rules], band: float
+) -> None:
+    units, total, rules = case
+    rules = dataclasses.replace(rules, region_band=band)
+    try:
+        result = recommend(units, total=total, rules=rules)
+    except Infeasible:
+        return  # the band is one more rule that can conflict; its refusal is named (tested above)
+    assert sum(a.recommended for a in result.allocations) == total
+    last_total = sum(u.last_request for u in units)
+    for region in result.regions:
+        if not region.name or not region.last_request:
+            continue
+        share = region.last_request / last_total
+        slack = region.municipalities  # rounding moves each member by less than one
+        assert (
+            share * total * (1 - band) - slack - 1e-6
+            <= region.recommended
+            <= share * total * (1 + band) + slack + 1e-6
+        )

@@ -53,6 +53,7 @@ def form_values(total: int, minors: int | None, rules: Rules, columns: Sequence[
         "maks_endring_andel": _text(
             None if rules.max_change_share is None else round(rules.max_change_share * 100, 2)
         ),
+        "regionbaand": _text(None if rules.region_band is None else round(rules.region_band * 100, 2)),
     }
     for column in columns:
         c = by_column.get(column)
@@ -99,6 +100,7 @@ def rules_from_form(
         "maks_endring_andel", "Skriv en prosent fra 0 til 1000, eller la feltet stå tomt.", most=1000
     )
     adjustment = percent("maks_justering", "Skriv en prosent fra 0 til 90.", most=90)
+    band = percent("regionbaand", "Skriv en prosent fra 0 til 100, eller la feltet stå tomt.")
     asked = form.get("anmodes", "grunnlag")
     if asked not in ASKED_CHOICES:
         errors["anmodes"] = "Velg hvilke kommuner som anmodes."
@@ -128,5 +130,6 @@ def rules_from_form(
         max_change_share=max_share,
         criteria=tuple(criteria),
         region_split=previous.region_split,
+        region_band=band,
     )
     return RulesForm(rules, total, minors, {})
