@@ -14,6 +14,7 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from analysis.settlement_rules import RulesSpec
+from survey_app.analysis_data import RunResults
 from survey_app.scenario_data import FigureRow, OverrideRecord, PydanticJSON
 
 # Stable constraint names make migrations reviewable and portable between SQLite and PostgreSQL.
@@ -225,7 +226,8 @@ class AnalysisRun(SQLModel, table=True):
     """One computation of a round's parameters, themes, needs and topics, stored for reproducibility.
 
     ``snapshot_at`` is the newest answer it saw; ``code_version`` and ``model_version`` name the code and
-    the theme model (codebook and staff codings) that produced it.
+    the theme model (codebook and staff codings) that produced it. ``results`` is typed
+    (``survey_app.analysis_data.RunResults``).
     """
 
     __tablename__ = "analysis_run"
@@ -235,7 +237,7 @@ class AnalysisRun(SQLModel, table=True):
     snapshot_at: datetime | None = _time()
     code_version: str = Field(max_length=100)
     model_version: str = Field(max_length=100)
-    results: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    results: RunResults = Field(sa_type=PydanticJSON(RunResults))
 
 
 class ThemeCoding(SQLModel, table=True):

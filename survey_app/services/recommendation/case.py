@@ -29,10 +29,15 @@ Source = tuple[str, str, date | None]
 def sources_of(scenario: Scenario) -> list[Source]:
     """Where the scenario's figures come from, with dates."""
     imported = scenario.figures_imported_at.astimezone(OSLO).date()
+    # The date is when the figures were copied into the scenario; each text says when its file was read in.
     return [
         ("Tall per kommune", scenario.figures_source or "ukjent", imported),
-        *(("Kunnskapsgrunnlaget", source, None) for source in scenario.sources),
-        ("Integreringsindeks og parametere", scenario.index_source or "ikke brukt", None),
+        *(("Kunnskapsgrunnlaget", source, imported) for source in scenario.sources),
+        (
+            "Integreringsindeks og parametere",
+            scenario.index_source or "ikke brukt",
+            imported if scenario.index_source else None,
+        ),
     ]
 
 
