@@ -5,23 +5,34 @@ today. ``PydanticJSON(RunResults)`` validates them on the way in and hands back 
 out: the service builds it, and the routes, the CLI, the recommendation and the templates read its
 attributes, never a dict of strings.
 
-Where the analysis library already has a class for a piece of the results (``Benchmark``,
-``ParameterValue`` with its ``Contribution``s, ``Topic``), the results keep that class rather than a copy
-under another name. Those classes are therefore part of this stored contract too: a field added to one
-needs a default, or a migration that fills it in stored runs.
+The analysis library hands back its own value classes (``analysis.parameters.Benchmark``,
+``ParameterValue``, ``Contribution``, ``analysis.topics.Topic``); the models here that hold the same thing
+carry the same name and fields, so a figure is called one thing from the library to the template. They are
+separate classes because this is a stored contract (a change to it needs a migration of stored runs, the
+library's classes may change with the next release), and because the library loads scikit-learn, which
+the models, and every command that reads them, should not.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from analysis.parameters import Benchmark, ParameterValue
-from analysis.topics import Topic
+# An answer's stored value, as ``survey_app.forms.Value``, which is not imported for it: that module loads
+# the questionnaire machinery, which the models do not need.
+AnswerValue = str | int | list[str] | None
 
 
 class _Stored(BaseModel):
     # A stored run is a record: nothing is added to it or changed in it after it is computed.
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Benchmark(_Stored):
+    """The mean and median of a figure over some municipalities, and how many had a value."""
+
+    mean: float | None  # None: none had a value
+    median: float | None
+    n: int
 
 
 class Benchmarks(_Stored):
@@ -43,6 +54,26 @@ class ParameterSummary(_Stored):
     alpha: float | None  # Cronbach's alpha over its questions; None: too few complete answers
     ranks: dict[str, int | None]  # municipality → rank, 1 the highest value; None: no value
     bottom_quartile_cut: float | None  # the 25th percentile; None: fewer than four values
+
+
+class Contribution(_Stored):
+    """One answer behind a parameter value, and how much of the value it carries."""
+
+    key: str  # the answer key (a matrix row is ``question.row``)
+    question_id: str
+    value: AnswerValue  # the answer as given
+    score: float | None  # 0–100; None: «vet ikke», empty or not scored
+    weight: float
+    share: float  # of the parameter value: weight × score ÷ (Σ weights of answered items × value)
+
+
+class ParameterValue(_Stored):
+    """One municipality's value of one integration parameter, traceable to the answers behind it."""
+
+    value: float | None  # 0–100; None: too few of its questions answered («ikke nok svar»)
+    answered: int  # of its questions, how many were answered
+    items: int  # how many questions feed it
+    contributions: list[Contribution]
 
 
 class UnitResult(_Stored):
@@ -91,6 +122,14 @@ class UnexpressedNeed(_Stored):
     value: float
     bottom_quartile_cut: float  # the parameter's (``ParameterSummary.bottom_quartile_cut``)
     stated_themes: list[str]  # the themes the municipality did state needs in, sorted
+
+
+class Topic(_Stored):
+    """A candidate theme the codebook lacks: its top lemmas, the answers that show it best, their number."""
+
+    terms: list[str]
+    examples: list[str]  # masked answers
+    size: int
 
 
 class RunResults(_Stored):
