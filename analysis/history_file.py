@@ -21,11 +21,11 @@ file is right.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from analysis.kommunenummer import parse_region
+from analysis.problems import ProblemsError
 from analysis.tabular import MAX_ROWS, TableError, normalise, parse_count, tables, years_in
 
 HEADER_SEARCH = 20  # a title above the header is allowed; the header is within the first rows
@@ -67,12 +67,8 @@ _TOTAL_ROW = re.compile(r"^(sum|totalt?|i alt|hele landet|fylket|alle kommuner)\
 _PERIOD_VALUE = re.compile(r"^((?:19|20)\d\d)(?:\s*[-–/]\s*((?:19|20)\d\d))?$")
 
 
-class HistoryFileError(ValueError):
+class HistoryFileError(ProblemsError):
     """The file cannot be imported; ``problems`` name each row and what is wrong, in Norwegian."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

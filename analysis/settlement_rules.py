@@ -13,15 +13,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from analysis.problems import ProblemsError
 from analysis.settlement import INDEX, Asked, Criterion, Rules
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "anbefalingsregler.yaml"
 
 
-class RulesFileError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class RulesFileError(ProblemsError):
+    """The input cannot be used; ``problems`` say where and what, in Norwegian."""
 
 
 class _Strict(BaseModel):

@@ -22,11 +22,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.kommunenummer import parse_region
+from analysis.problems import ProblemsError
 from analysis.tabular import (
     MAX_ROWS,
     TableError,
@@ -44,12 +45,8 @@ _YEAR_HEADERS = {"ar", "aar", "tid", "year", "arstall"}
 _MEASURE_HEADERS = {"statistikkvariabel", "contents", "statistikkvariabler"}
 
 
-class StatbankError(ValueError):
+class StatbankError(ProblemsError):
     """The file cannot be imported; ``problems`` say where and what, in Norwegian."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

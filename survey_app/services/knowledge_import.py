@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Literal
 from sqlmodel import Session, col, delete, select
 
 from analysis.history_file import HistoryFileError, HistoryRecord, read_history
+from analysis.problems import ProblemsError
 from analysis.ssb import StatbankError, StatTable, read_statbank
 from survey_app import audit
 from survey_app.db import begin_write
@@ -45,12 +46,8 @@ Kind = Literal["history", "register"]
 Value = int | float | str | None
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(ProblemsError):
     """A file or a choice that cannot be imported; ``problems`` say why, in Norwegian, with row numbers."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from analysis.problems import ProblemsError
 from analysis.settlement import INDEX, Rules, RulesError, Unit
 from survey_app.scenario_data import FigureRow
 
@@ -26,12 +27,8 @@ WHOLE = {"forrige_anmodning": "last_request", "vedtak": "decision", MINORS: "dec
 MAX_ROWS = 2_000
 
 
-class FiguresError(ValueError):
+class FiguresError(ProblemsError):
     """The figures file cannot be used; ``problems`` name the line and column, in Norwegian."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass
