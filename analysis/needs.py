@@ -12,9 +12,9 @@ back to staff and into reports, and free text can hold names and phone numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final, Protocol, TypeVar
 
 from analysis.privacy import mask
 from analysis.themes import CODES
@@ -190,17 +190,27 @@ NO_THEME: Final = ""
 """The theme key of a stated need the classifier gave no theme."""
 
 
+class Themed(Protocol):
+    """Anything with theme codes: a stated need as its caller keeps it."""
+
+    @property
+    def themes(self) -> Sequence[str]: ...
+
+
+ThemedNeed = TypeVar("ThemedNeed", bound=Themed)
+
+
 def group_by_theme(
-    needs: Iterable[Mapping[str, Any]], group: Callable[[Mapping[str, Any]], str]
-) -> dict[str, dict[str, list[Mapping[str, Any]]]]:
+    needs: Iterable[ThemedNeed], group: Callable[[ThemedNeed], str]
+) -> dict[str, dict[str, list[ThemedNeed]]]:
     """Stated needs per group (a region, a municipality) and theme, groups sorted, themes in ``CODES`` order.
 
-    Each need is a mapping with ``themes`` (its codes); one with several themes is listed under each, one
-    with none under ``NO_THEME`` (last). ``group(need)`` names its group.
+    Each need has ``themes`` (its codes); one with several themes is listed under each, one with none
+    under ``NO_THEME`` (last). ``group(need)`` names its group.
     """
-    grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+    grouped: dict[str, dict[str, list[ThemedNeed]]] = {}
     for need in needs:
-        themes = [code for code in CODES if code in need["themes"]] or [NO_THEME]
+        themes = [code for code in CODES if code in need.themes] or [NO_THEME]
         by_theme = grouped.setdefault(group(need), {})
         for theme in themes:
             by_theme.setdefault(theme, []).append(need)

@@ -258,10 +258,13 @@ def read_jsonstat(document: object) -> StatTable:
         return _jsonstat(document)
     except StatbankError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as error:
         raise StatbankError(
-            [f"JSON-stat-filen har en form Innspill ikke kjenner igjen ({error!r})."]
-        ) from None
+            [
+                "JSON-stat-filen har en form Innspill ikke kjenner igjen. Last ned tabellen på nytt fra "
+                "statistikkbanken som JSON-stat 2."
+            ]
+        ) from error
 
 
 @dataclass(frozen=True)

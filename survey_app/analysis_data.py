@@ -8,9 +8,9 @@ attributes, never a dict of strings.
 The analysis library hands back its own value classes (``analysis.parameters.Benchmark``,
 ``ParameterValue``, ``Contribution``, ``analysis.topics.Topic``); the models here that hold the same thing
 carry the same name and fields, so a figure is called one thing from the library to the template. They are
-separate classes because this is a stored contract (a change to it needs a migration of stored runs, the
-library's classes may change with the next release), and because the library loads scikit-learn, which
-the models, and every command that reads them, should not.
+separate classes for two reasons: these are a stored contract (changing one needs a migration of the stored
+runs), while the library's may change with the code; and the library loads scikit-learn, which the models,
+and every command that reads them, should not.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Benchmarks(_Stored):
     """A figure's mean and median over the county's municipalities and over each region's."""
 
     county: Benchmark
-    regions: dict[str, Benchmark]  # region name → benchmark, sorted by name
+    regions: dict[str, Benchmark]  # region → benchmark of the municipalities it is primary for, by name
 
 
 class ParameterSummary(_Stored):
@@ -50,7 +50,7 @@ class ParameterSummary(_Stored):
     weight: float  # its weight in the index
     min_share: float  # the share of its questions that must be answered for a value
     county: Benchmark
-    regions: dict[str, Benchmark]  # region name → benchmark, sorted by name
+    regions: dict[str, Benchmark]  # as ``Benchmarks.regions``
     alpha: float | None  # Cronbach's alpha over its questions; None: too few complete answers
     ranks: dict[str, int | None]  # municipality → rank, 1 the highest value; None: no value
     bottom_quartile_cut: float | None  # the 25th percentile; None: fewer than four values

@@ -271,9 +271,9 @@ def analyze(
         run = analysis.analyze(session, round_=round_, actor=audit.SYSTEM, data_dir=settings.data_dir)
         results = run.results
     typer.echo(
-        f"Analyse {run.id} av «{round_.title}»: {len(results['units'])} kommuner, {results['texts']} fritekstsvar, "
-        f"{len(results['needs'])} uttrykte behov, {len(results['unexpressed'])} mulige uuttalte behov, "
-        f"{len(results['topics'])} nye temaer."
+        f"Analyse {run.id} av «{round_.title}»: {len(results.units)} kommuner, {results.texts} fritekstsvar, "
+        f"{len(results.needs)} uttrykte behov, {len(results.unexpressed)} mulige uuttalte behov, "
+        f"{len(results.topics)} nye temaer."
     )
     typer.echo(f"  Data per {run.snapshot_at}, {run.code_version}, modell {run.model_version}.")
 

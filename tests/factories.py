@@ -9,6 +9,15 @@ from datetime import date
 from sqlmodel import Session, select
 
 from survey_app import audit
+from survey_app.analysis_data import (
+    Benchmark,
+    Benchmarks,
+    Contribution,
+    ParameterSummary,
+    ParameterValue,
+    RunResults,
+    UnitResult,
+)
 from survey_app.config import Settings
 from survey_app.models import Municipality, Response, Role, Round, RoundStatus, Scenario, StaffUser
 from survey_app.questionnaires import parse
@@ -154,4 +163,58 @@ def make_scenario(
         figures_source="tall.csv",
         round_id=None,
         actor=audit.SYSTEM,
+    )
+
+
+def small_run_results() -> RunResults:
+    """An analysis run's results of ``SMALL_QUESTIONNAIRE``: Drammen alone, «ja» to «politikk», no free text."""
+    benchmark = Benchmark(mean=100.0, median=100.0, n=1)
+    return RunResults(
+        parameters={
+            "frivillighet": ParameterSummary(
+                label="Frivillighet",
+                theme=None,
+                weight=1.0,
+                min_share=0.5,
+                county=benchmark,
+                regions={"Drammensregionen": benchmark},
+                alpha=None,
+                ranks={"1": 1},
+                bottom_quartile_cut=None,
+            )
+        },
+        units={
+            "1": UnitResult(
+                name="Drammen",
+                kommunenummer="3005",
+                regions=["Drammensregionen"],
+                index=100.0,
+                index_rank=1,
+                parameters={
+                    "frivillighet": ParameterValue(
+                        value=100.0,
+                        answered=1,
+                        items=2,
+                        contributions=[
+                            Contribution(
+                                key="politikk",
+                                question_id="politikk",
+                                value="ja",
+                                score=100.0,
+                                weight=1.0,
+                                share=1.0,
+                            )
+                        ],
+                    )
+                },
+            )
+        },
+        sensitivity=[],
+        index=Benchmarks(county=benchmark, regions={"Drammensregionen": benchmark}),
+        prevalence={},
+        needs=[],
+        unexpressed=[],
+        topics=[],
+        texts=0,
+        poorly_covered=0,
     )

@@ -41,27 +41,27 @@ def test_analyze_stores_a_reproducible_run(session: Session, settings: Settings,
     assert run.snapshot_at is not None and run.code_version.startswith("innspill ")
     assert run.model_version.startswith("tema-")
     results = run.results
-    assert len(results["units"]) > 30 and set(results["parameters"]) == {
+    assert len(results.units) > 30 and set(results.parameters) == {
         "frivillighetspolitikk",
         "sivilsamfunn_intro",
         "moteplasser",
         "sosial_kontroll",
         "kapasitet",
     }
-    some = next(iter(results["units"].values()))
-    contributions = some["parameters"]["kapasitet"]["contributions"]
-    assert contributions and {"key", "score", "share"} <= set(contributions[0])
-    assert results["texts"] > 0 and results["needs"], "the demo's texts state needs"
-    assert len(results["sensitivity"]) == 2 * len(results["parameters"])
+    some = next(iter(results.units.values()))
+    contributions = some.parameters["kapasitet"].contributions
+    assert contributions and contributions[0].key.startswith(contributions[0].question_id)
+    assert results.texts > 0 and results.needs, "the demo's texts state needs"
+    assert len(results.sensitivity) == 2 * len(results.parameters)
     # The demo shows every part of the analysis: a parameter without enough answers, and topics among the
     # answers no theme covers (its transport and mental-health answers).
-    values = [p["value"] for unit in results["units"].values() for p in unit["parameters"].values()]
+    values = [p.value for unit in results.units.values() for p in unit.parameters.values()]
     assert None in values and any(v is not None for v in values)
-    assert results["topics"], "the demo has answers the codebook covers poorly"
+    assert results.topics, "the demo has answers the codebook covers poorly"
     assert session.exec(select(ThemeCoding)).first() is not None
     assert (settings.data_dir / "theme_training.jsonl").exists()
     again = analysis.analyze(session, round_=demo_round, actor="test", data_dir=settings.data_dir)
-    assert again.results["units"] == results["units"]  # same data, same numbers
+    assert again.results.units == results.units  # same data, same numbers
 
 
 def test_analysis_pages_and_coding_that_teaches_the_model(
@@ -80,25 +80,23 @@ def test_analysis_pages_and_coding_that_teaches_the_model(
     # Stated needs, counted per region and theme, and listed per theme.
     soup = BeautifulSoup(page.text, "html.parser")
     run = analysis.latest_run(session, demo_round.id)
-    assert run is not None and run.results["needs"]
+    assert run is not None and run.results.needs
     by_region = table_rows(page.text, "table.needs-by-region")
     assert len(by_region) >= 2
     counted = sum(int(n) for row in by_region.values() for header, n in row.items() if header != "Region")
-    listed = sum(len(n["themes"]) or 1 for n in run.results["needs"])
+    listed = sum(len(n.themes) or 1 for n in run.results.needs)
     assert counted == listed == len(soup.select("details.needs-theme p.answer-text"))
-    need = next(n for n in run.results["needs"] if n["themes"])
-    unit_page = client.get(f"/ansatt/runder/{demo_round.id}/analyse/kommuner/{need['unit']}").text
+    need = next(n for n in run.results.needs if n.themes)
+    unit_page = client.get(f"/ansatt/runder/{demo_round.id}/analyse/kommuner/{need.unit}").text
     headings = [h.get_text(strip=True) for h in BeautifulSoup(unit_page, "html.parser").select("h3")]
-    assert load_codebook(analysis.CODEBOOK)[need["themes"][0]].label in headings  # needs under their themes
+    assert load_codebook(analysis.CODEBOOK)[need.themes[0]].label in headings  # needs under their themes
     first = soup.select_one("table.analysis-units tbody a")["href"]
     detail = client.get(first)
     assert detail.status_code == 200 and "Andel av verdien" in detail.text
     # Each parameter beside the region's and the county's mean and median, with the municipality's rank.
     unit = first.rstrip("/").rsplit("/", 1)[1]
-    ranked = [p for p in run.results["parameters"].values() if p["ranks"].get(unit)]
-    assert (
-        ranked and f"Plass {ranked[0]['ranks'][unit]} av {ranked[0]['county']['n']} i fylket" in detail.text
-    )
+    ranked = [p for p in run.results.parameters.values() if p.ranks.get(unit)]
+    assert ranked and f"Plass {ranked[0].ranks[unit]} av {ranked[0].county.n} i fylket" in detail.text
     assert "median" in detail.text and "Cronbachs alfa viser" in page.text
 
     coding_page = client.get(f"/ansatt/runder/{demo_round.id}/koding")

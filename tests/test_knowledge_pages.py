@@ -284,11 +284,11 @@ def test_the_analysis_page_of_a_municipality_shows_its_history(
     round_ = session.exec(select(Round).where(Round.title == "Kommuneundersøkelsen 2025")).one()
     run = analysis.latest_run(session, round_.id)  # type: ignore[arg-type]
     assert run is not None
-    unit, data = next(iter(run.results["units"].items()))
+    unit, data = next(iter(run.results.units.items()))
     make_staff(session, Role.leser)
     login(client, "leser@fylke.test")
     r = client.get(f"/ansatt/runder/{round_.id}/analyse/kommuner/{unit}")
     assert r.status_code == 200
     rows = table_rows(r.text, "table.history-table")
     assert list(rows) == [str(y) for y in range(2017, 2027)], "the demo's ten synthetic years"
-    assert "svg" in r.text and f"Bosetting i {data['name']}, 2017–2026" in r.text
+    assert "svg" in r.text and f"Bosetting i {data.name}, 2017–2026" in r.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,38 @@ from sqlmodel import col, select
 from analysis.needs import NO_THEME, group_by_theme
 from analysis.themes import CODES, load_codebook
 from survey_app import audit, htmx
+from survey_app.analysis_data import Benchmark, Contribution, ParameterSummary, ParameterValue
 from survey_app.deps import Coder, SessionDep, SettingsDep, Viewer, round_or_404
 from survey_app.forms import display_value
 from survey_app.models import Answer, Municipality, ThemeCoding
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import Action, can
+from survey_app.questionnaires import Question
 from survey_app.services import analysis, knowledge
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import NO_REGION
 
 router = APIRouter()
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    """One answer behind a municipality's parameter value, with its question and its text as shown."""
+
+    contribution: Contribution
+    question: Question
+    answer: str
+
+
+@dataclass(frozen=True)
+class ParameterLine:
+    """One parameter on a municipality's analysis page, beside its region's and the county's."""
+
+    id: str
+    info: ParameterSummary
+    value: ParameterValue
+    answers: list[AnswerLine]
+    region: Benchmark | None  # the primary region's; None: the municipality is in no region
 
 
 @lru_cache(maxsize=4)
@@ -48,14 +71,14 @@ def analysis_page(round_id: int, request: Request, session: SessionDep, user: Vi
     }
     if run is not None:
         results = run.results
-        units = sorted(results["units"].items(), key=lambda kv: (kv[1]["index_rank"] or 10**6, kv[1]["name"]))
+        units = sorted(results.units.items(), key=lambda kv: (kv[1].index_rank or 10**6, kv[1].name))
         context.update(
             results=results,
             units=units,
-            params=results["parameters"],
+            params=results.parameters,
             # Stated needs counted by region and theme, and listed by theme for the whole county.
-            needs_by_region=group_by_theme(results["needs"], lambda n: (n["regions"] or [NO_REGION])[0]),
-            needs_by_theme=group_by_theme(results["needs"], lambda n: "").get("", {}),
+            needs_by_region=group_by_theme(results.needs, lambda n: (n.regions or [NO_REGION])[0]),
+            needs_by_theme=group_by_theme(results.needs, lambda n: "").get("", {}),
             no_theme=NO_THEME,
         )
     return htmx.render(request, "staff/analysis.html", context)
@@ -75,35 +98,22 @@ def analysis_run(
 def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDep, user: Viewer) -> Response:
     round_ = round_or_404(session, round_id)
     run = analysis.latest_run(session, round_id)
-    if run is None or unit not in run.results["units"]:
+    if run is None or unit not in run.results.units:
         raise HTTPException(404, "Kommunen finnes ikke i analysen av denne runden.")
     definition = round_definition(session, round_)
-    data = run.results["units"][unit]
-    primary = data["regions"][0] if data["regions"] else None
+    data = run.results.units[unit]
+    primary = data.regions[0] if data.regions else None
     lines = []
-    for pid, info in run.results["parameters"].items():
-        value = data["parameters"][pid]
+    for pid, info in run.results.parameters.items():
+        value = data.parameters[pid]
         answers = []
-        for c in value["contributions"]:
-            question = definition.question(c["question_id"])
-            answers.append(
-                {
-                    **c,
-                    "question": question,
-                    "answer": display_value(definition, question, c["key"], c["value"]),
-                }
-            )
-        lines.append(
-            {
-                "id": pid,
-                "info": info,
-                "value": value,
-                "answers": answers,
-                "region": info["regions"].get(primary) if primary else None,
-            }
-        )
-    needs = group_by_theme(run.results["needs"], lambda n: n["unit"]).get(unit, {})
-    unexpressed = [u for u in run.results["unexpressed"] if u["unit"] == unit]
+        for c in value.contributions:
+            question = definition.question(c.question_id)
+            answers.append(AnswerLine(c, question, display_value(definition, question, c.key, c.value)))
+        region = info.regions.get(primary) if primary else None
+        lines.append(ParameterLine(pid, info, value, answers, region))
+    needs = group_by_theme(run.results.needs, lambda n: n.unit).get(unit, {})
+    unexpressed = [u for u in run.results.unexpressed if u.unit == unit]
     return htmx.render(
         request,
         "staff/analysis_unit.html",
@@ -118,7 +128,7 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
             "no_theme": NO_THEME,
             "unexpressed": unexpressed,
             "theme_labels": _labels(),
-            "history": knowledge.history_view(session, kommunenummer=data["kommunenummer"]),
+            "history": knowledge.history_view(session, kommunenummer=data.kommunenummer),
         },
     )
 

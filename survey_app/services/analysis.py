@@ -10,29 +10,40 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlmodel import Session, col, func, select
 
 from analysis import parameters as P
-from analysis.needs import stated_needs
+from analysis.needs import Need, stated_needs
 from analysis.privacy import mask
 from analysis.themes import CODES, ThemeClassifier, load_codebook, train
 from analysis.topics import discover_topics, poorly_covered
 from survey_app import audit, scoring
+from survey_app.analysis_data import (
+    Benchmark,
+    Benchmarks,
+    ParameterSummary,
+    ParameterValue,
+    RunResults,
+    SensitivitySummary,
+    StatedNeed,
+    Topic,
+    UnexpressedNeed,
+    UnitResult,
+)
 from survey_app.db import begin_write
 from survey_app.models import AnalysisRun, Answer, Response, Round, ThemeCoding, utcnow
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import NO_REGION
-from survey_app.services.results import SUBMITTED, Row, free_texts, load_rows
+from survey_app.services.results import SUBMITTED, FreeText, Row, free_texts, load_rows
 
 CODEBOOK = Path(__file__).resolve().parent.parent.parent / "questionnaires" / "codebook.yaml"
 TRAINING_FILE = "theme_training.jsonl"
@@ -60,7 +71,17 @@ def code_version() -> str:
 # --- parameters -------------------------------------------------------------------------------------
 
 
-def _parameters(definition: QuestionnaireDef, rows: Sequence[Row]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Scored:
+    """The parameter part of a run's results."""
+
+    parameters: dict[str, ParameterSummary]
+    units: dict[str, UnitResult]
+    sensitivity: list[SensitivitySummary]
+    index: Benchmarks
+
+
+def _parameters(definition: QuestionnaireDef, rows: Sequence[Row]) -> _Scored:
     rule_map = scoring.rules(definition)
     rules = list(rule_map.values())
     specs = scoring.specs(definition)
@@ -77,73 +98,55 @@ def _parameters(definition: QuestionnaireDef, rows: Sequence[Row]) -> dict[str, 
         if row.regions:
             regions[row.regions[0]].append(unit)
 
-    def bench(units: Sequence[str], parameter: str | None) -> dict[str, Any]:
+    def bench(units: Sequence[str], parameter: str | None) -> Benchmark:
         picked = [indexes[u] if parameter is None else plain[u][parameter] for u in units]
-        b = P.benchmark(picked)
-        return {"mean": b.mean, "median": b.median, "n": b.n}
+        return Benchmark.model_validate(P.benchmark(picked), from_attributes=True)
+
+    def benchmarks(parameter: str | None) -> Benchmarks:
+        return Benchmarks(
+            county=bench(list(by_unit), parameter),
+            regions={name: bench(units, parameter) for name, units in sorted(regions.items())},
+        )
 
     per_parameter = {}
     for spec in specs:
         item_keys = [r.key for r in rules if r.parameter == spec.id]
         matrix = [[P.score_value(rule_map[k], by_unit[u].values.get(k)) for k in item_keys] for u in by_unit]
-        per_parameter[spec.id] = {
-            "label": spec.label,
-            "theme": spec.theme,
-            "weight": spec.weight,
-            "min_share": spec.min_share,
-            "county": bench(list(by_unit), spec.id),
-            "regions": {name: bench(units, spec.id) for name, units in sorted(regions.items())},
-            "alpha": P.cronbach_alpha(matrix),
-            "ranks": P.ranks({u: plain[u][spec.id] for u in by_unit}),
-            "bottom_quartile_cut": P.bottom_quartile_cut([plain[u][spec.id] for u in by_unit]),
-        }
+        spread = benchmarks(spec.id)
+        per_parameter[spec.id] = ParameterSummary(
+            label=spec.label,
+            theme=spec.theme,
+            weight=spec.weight,
+            min_share=spec.min_share,
+            county=spread.county,
+            regions=spread.regions,
+            alpha=P.cronbach_alpha(matrix),
+            ranks=P.ranks({u: plain[u][spec.id] for u in by_unit}),
+            bottom_quartile_cut=P.bottom_quartile_cut([plain[u][spec.id] for u in by_unit]),
+        )
     units = {
-        u: {
-            "name": row.municipality.name,
-            "kommunenummer": row.municipality.kommunenummer,
-            "regions": row.regions,
-            "index": indexes[u],
-            "index_rank": index_ranks[u],
-            "parameters": {
-                p: {
-                    "value": v.value,
-                    "answered": v.answered,
-                    "items": v.items,
-                    "contributions": [
-                        {
-                            "key": c.key,
-                            "question_id": c.question_id,
-                            "value": c.value,
-                            "score": c.score,
-                            "weight": c.weight,
-                            "share": c.share,
-                        }
-                        for c in v.contributions
-                    ],
-                }
-                for p, v in values[u].items()
+        u: UnitResult(
+            name=row.municipality.name,
+            kommunenummer=row.municipality.kommunenummer,
+            regions=row.regions,
+            index=indexes[u],
+            index_rank=index_ranks[u],
+            parameters={
+                p: ParameterValue.model_validate(v, from_attributes=True) for p, v in values[u].items()
             },
-        }
+        )
         for u, row in by_unit.items()
     }
     sensitivity = [
-        {
-            "parameter": s.parameter,
-            "factor": s.factor,
-            "max_shift": s.max_shift,
-            "moved": sum(1 for c in s.rank_change.values() if c),
-        }
+        SensitivitySummary(
+            parameter=s.parameter,
+            factor=s.factor,
+            max_shift=s.max_shift,
+            moved=sum(1 for c in s.rank_change.values() if c),
+        )
         for s in P.sensitivity(plain, weights)
     ]
-    return {
-        "parameters": per_parameter,
-        "units": units,
-        "sensitivity": sensitivity,
-        "index": {
-            "county": bench(list(by_unit), None),
-            "regions": {name: bench(us, None) for name, us in sorted(regions.items())},
-        },
-    }
+    return _Scored(per_parameter, units, sensitivity, benchmarks(None))
 
 
 # --- themes, needs and topics -----------------------------------------------------------------------
@@ -189,13 +192,20 @@ def classifier(session: Session, data_dir: Path | None = None) -> tuple[ThemeCla
     return train(load_codebook(CODEBOOK), confirmed), model_version(confirmed)
 
 
+@dataclass(frozen=True)
+class _Coded:
+    """The free-text part of a run's results; the unexpressed needs, which need the parameters too, follow."""
+
+    prevalence: dict[str, dict[str, int]]
+    needs: list[StatedNeed]
+    topics: list[Topic]
+    texts: int
+    poorly_covered: int
+
+
 def _themes_needs_topics(
-    session: Session,
-    definition: QuestionnaireDef,
-    rows: Sequence[Row],
-    model: ThemeClassifier,
-    parameters: dict[str, Any],
-) -> dict[str, Any]:
+    session: Session, definition: QuestionnaireDef, rows: Sequence[Row], model: ThemeClassifier
+) -> _Coded:
     # Long answers carry themes; a short text field holds a job title or a document's name.
     texts = [
         t for t in free_texts(definition, rows) if t.question.type == "longtext" or t.key != t.question.id
@@ -211,7 +221,7 @@ def _themes_needs_topics(
         )
     }
     prevalence: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CODES, 0))
-    needs: list[dict[str, Any]] = []
+    found_needs: list[tuple[FreeText, Need]] = []
     for hit, machine, scores in zip(texts, predicted, proba, strict=True):
         response_id = response_of[hit.municipality.id]
         assert response_id is not None
@@ -228,60 +238,54 @@ def _themes_needs_topics(
         codes = coding.staff_codes if coding.staff_codes is not None else coding.machine_codes
         for code in codes:
             prevalence[hit.regions[0] if hit.regions else NO_REGION][code] += 1
-        needs += [
-            {
-                "unit": str(hit.municipality.id),
-                "name": hit.municipality.name,
-                "regions": hit.regions,
-                "question_id": hit.question.id,
-                "sentence": found.sentence,
-                "cue": found.cue,
-            }
-            for found in stated_needs(hit.text)
-        ]
+        found_needs += [(hit, found) for found in stated_needs(hit.text)]
     # One batch for every need sentence: the model is fast per batch and slow per call.
-    need_codes = model.predict([n["sentence"] for n in needs]) if needs else []
-    for entry, codes_of_need in zip(needs, need_codes, strict=True):
-        entry["themes"] = codes_of_need
+    need_codes = model.predict([found.sentence for _, found in found_needs]) if found_needs else []
+    needs = [
+        StatedNeed(
+            unit=str(hit.municipality.id),
+            name=hit.municipality.name,
+            regions=hit.regions,
+            question_id=hit.question.id,
+            sentence=found.sentence,
+            cue=found.cue,
+            themes=codes_of_need,
+        )
+        for (hit, found), codes_of_need in zip(found_needs, need_codes, strict=True)
+    ]
     low = poorly_covered(masked, proba) if masked else []
     topics = [
-        {"terms": t.terms, "examples": t.examples, "size": t.size}
-        for t in discover_topics([masked[i] for i in low])
+        Topic.model_validate(t, from_attributes=True) for t in discover_topics([masked[i] for i in low])
     ]
-    return {
-        "prevalence": dict(prevalence),
-        "needs": needs,
-        "unexpressed": _unexpressed(parameters, needs),
-        "topics": topics,
-        "texts": len(texts),
-        "poorly_covered": len(low),
-    }
+    return _Coded(dict(prevalence), needs, topics, len(texts), len(low))
 
 
-def _unexpressed(parameters: dict[str, Any], needs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unexpressed(
+    parameters: Mapping[str, ParameterSummary], units: Mapping[str, UnitResult], needs: Sequence[StatedNeed]
+) -> list[UnexpressedNeed]:
     """A parameter in the county's bottom quartile with no stated need in the matching theme."""
     stated: dict[str, set[str]] = defaultdict(set)
-    for entry in needs:
-        stated[entry["unit"]].update(entry["themes"])
+    for need in needs:
+        stated[need.unit].update(need.themes)
     found = []
-    for pid, info in parameters["parameters"].items():
-        cut, theme = info["bottom_quartile_cut"], info["theme"]
+    for pid, info in parameters.items():
+        cut, theme = info.bottom_quartile_cut, info.theme
         if cut is None or theme is None:
             continue
-        for unit, data in parameters["units"].items():
-            value = data["parameters"][pid]["value"]
+        for unit, data in units.items():
+            value = data.parameters[pid].value
             if value is not None and value <= cut and theme not in stated[unit]:
                 found.append(
-                    {
-                        "unit": unit,
-                        "name": data["name"],
-                        "parameter": pid,
-                        "label": info["label"],
-                        "theme": theme,
-                        "value": value,
-                        "cut": cut,
-                        "stated_themes": sorted(stated[unit]),
-                    }
+                    UnexpressedNeed(
+                        unit=unit,
+                        name=data.name,
+                        parameter=pid,
+                        label=info.label,
+                        theme=theme,
+                        value=value,
+                        bottom_quartile_cut=cut,
+                        stated_themes=sorted(stated[unit]),
+                    )
                 )
     return found
 
@@ -304,9 +308,21 @@ def analyze(session: Session, *, round_: Round, actor: str, data_dir: Path | Non
     rows = load_rows(session, round_id=round_.id)
     snapshot = snapshot_time(session, round_.id)
     model, model_id = classifier(session, data_dir)
-    results = _parameters(definition, rows)
+    scored = _parameters(definition, rows)
     begin_write(session)
-    results.update(_themes_needs_topics(session, definition, rows, model, results))
+    coded = _themes_needs_topics(session, definition, rows, model)
+    results = RunResults(
+        parameters=scored.parameters,
+        units=scored.units,
+        sensitivity=scored.sensitivity,
+        index=scored.index,
+        prevalence=coded.prevalence,
+        needs=coded.needs,
+        unexpressed=_unexpressed(scored.parameters, scored.units, coded.needs),
+        topics=coded.topics,
+        texts=coded.texts,
+        poorly_covered=coded.poorly_covered,
+    )
     run = AnalysisRun(
         round_id=round_.id,
         snapshot_at=snapshot,

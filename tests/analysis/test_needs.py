@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given
@@ -229,16 +230,19 @@ def test_stated_needs_are_masked_sentences_of_the_text(text: str) -> None:
     assert all(need.sentence in sentences and need.cue in CUES for need in stated_needs(text))
 
 
+@dataclass(frozen=True)
+class _Need:
+    region: str
+    themes: list[str]
+    sentence: str
+
+
 def test_needs_are_grouped_by_region_and_theme() -> None:
-    needs = [
-        {"unit": "1", "region": "Vest", "themes": ["samarbeid", "plan"], "sentence": "a"},
-        {"unit": "2", "region": "Øst", "themes": [], "sentence": "b"},
-        {"unit": "1", "region": "Vest", "themes": ["plan"], "sentence": "c"},
-    ]
-    grouped = group_by_theme(needs, lambda n: n["region"])
+    needs = [_Need("Vest", ["samarbeid", "plan"], "a"), _Need("Øst", [], "b"), _Need("Vest", ["plan"], "c")]
+    grouped = group_by_theme(needs, lambda n: n.region)
     assert list(grouped) == ["Vest", "Øst"]  # groups sorted
     # Themes in codebook order whatever the order of a need's codes; a two-theme need under both.
-    assert {t: [n["sentence"] for n in found] for t, found in grouped["Vest"].items()} == {
+    assert {t: [n.sentence for n in found] for t, found in grouped["Vest"].items()} == {
         "plan": ["a", "c"],
         "samarbeid": ["a"],
     }

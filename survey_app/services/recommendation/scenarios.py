@@ -145,13 +145,13 @@ def index_from_round(session: Session, round_id: int) -> RoundFigures | None:
             "Bare runder av kommuneundersøkelsen kan gi integreringsindeks og parametere; konsultasjonen kan ikke."
         )
     values = {
-        u["kommunenummer"]: {
-            INDEX: u["index"],
-            **{p: v["value"] for p, v in u.get("parameters", {}).items()},
+        u.kommunenummer: {
+            INDEX: u.index,
+            **{p: v.value for p, v in u.parameters.items()},
         }
-        for u in run.results.get("units", {}).values()
+        for u in run.results.units.values()
     }
-    labels = {p: str(v.get("label", p)) for p, v in run.results.get("parameters", {}).items()}
+    labels = {p: v.label for p, v in run.results.parameters.items()}
     when = run.created_at.astimezone(OSLO).strftime("%d.%m.%Y kl. %H.%M")
     return RoundFigures(
         values, labels, f"Integreringsindeks og parametere fra analysen av «{round_.title}», kjørt {when}"
