@@ -140,9 +140,14 @@ def load_rules(path: Path | str | None = None) -> Rules:
     """Read a rules file (the shipped defaults when ``path`` is None) and check it."""
     path = Path(path) if path is not None else DEFAULT_RULES
     try:
-        source = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise RulesFileError([f"{path}: kan ikke lese regelfilen ({error.strerror})"]) from error
+    try:
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # An editor on Windows may save the file in Windows-1252; its æ, ø and å read the same there.
+        source = raw.decode("cp1252", errors="replace")
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = yaml.safe_load(source)

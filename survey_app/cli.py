@@ -336,7 +336,7 @@ def recommend(
         document = saksframlegg_docx(
             recommendation.case_document(
                 result,
-                county="Fylkeskommunen",
+                county=_settings().county_name,
                 title=f"Anbefaling fra {input_file.name}",
                 year=date.today().year + 1,
                 overrides={},

@@ -190,3 +190,27 @@ def test_report_writes_the_saksframlegg_as_docx(tmp_path: Path) -> None:
     assert "130" in text
     assert {"Halden", "Moss", "Sarpsborg"} <= cells
     assert "saksframlegget til" in out
+
+
+def test_a_rules_file_saved_in_windows_1252_is_read(tmp_path: Path) -> None:
+    source = tmp_path / "tall.csv"
+    source.write_text(FIGURES, encoding="utf-8")
+    rules = tmp_path / "regler.yaml"
+    rules.write_bytes(
+        "# Regler for Østfold, Vestfold og Ålesund\nminstetall: 0\nfjoraret_er_gulv: false\n".encode("cp1252")
+    )
+    result = runner.invoke(
+        app,
+        [
+            "recommend",
+            "--input",
+            str(source),
+            "--total",
+            "65",
+            "--output",
+            str(tmp_path / "ut.csv"),
+            "--rules",
+            str(rules),
+        ],
+    )
+    assert result.exit_code == 0, result.output

@@ -56,11 +56,14 @@ def overview_page(request: Request, session: SessionDep, user: Viewer) -> Respon
     return htmx.render(request, "staff/knowledge.html", _overview_context(session, user))
 
 
-async def _read_upload(upload: UploadFile | None) -> tuple[bytes, str, str | None]:
-    """The file's content and (plain) name, or why it cannot be used."""
+def _read_upload(upload: UploadFile | None) -> tuple[bytes, str, str | None]:
+    """The file's content and (plain) name, or why it cannot be used.
+
+    Read from the spooled file in a sync route (a worker thread): parsing and the database work that follow
+    block, and must not hold up the event loop."""
     if upload is None or not upload.filename:
         return b"", "", "Velg en fil."
-    data = await upload.read(MAX_UPLOAD + 1)
+    data = upload.file.read(MAX_UPLOAD + 1)
     name = PurePath(upload.filename.replace("\\", "/")).name[:300] or "fil"
     if len(data) > MAX_UPLOAD:
         return b"", name, "Filen er større enn 2 MB. Del den opp, eller fjern kolonner som ikke trengs."
@@ -103,14 +106,14 @@ def _preview_page(
 
 
 @router.post("/ansatt/kunnskapsgrunnlag/historikk", name="knowledge_history_preview")
-async def history_preview(
+def history_preview(
     request: Request,
     session: SessionDep,
     user: Recommender,
     historikk: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Read a history file and show what importing it would change; nothing is imported yet."""
-    data, filename, error = await _read_upload(historikk)
+    data, filename, error = _read_upload(historikk)
     if error is not None:
         return _refused(request, session, user, "historikk", [error])
     try:
@@ -126,7 +129,7 @@ async def history_preview(
 
 
 @router.post("/ansatt/kunnskapsgrunnlag/registertall", name="knowledge_register_preview")
-async def register_preview(
+def register_preview(
     request: Request,
     session: SessionDep,
     user: Recommender,
@@ -136,7 +139,7 @@ async def register_preview(
 ) -> Response:
     """Read a statbank file (semicolon CSV or JSON-stat) and show what importing it would change."""
     form = {"indikator": indikator, "navn": navn}
-    data, filename, error = await _read_upload(registertall)
+    data, filename, error = _read_upload(registertall)
     if error is not None:
         return _refused(request, session, user, "registertall", [error], form)
     try:

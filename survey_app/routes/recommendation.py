@@ -68,7 +68,7 @@ def scenario_list(request: Request, session: SessionDep, user: Viewer) -> Respon
 
 
 @router.post("/ansatt/anbefaling", name="recommendation_create")
-async def scenario_create(
+def scenario_create(
     request: Request,
     session: SessionDep,
     user: Recommender,
@@ -104,7 +104,8 @@ async def scenario_create(
                 parsed, labels, sources = found.figures, found.labels, found.sources
                 source = f"Kunnskapsgrunnlaget for {chosen_year}"
     else:
-        data = await figures.read(MAX_UPLOAD + 1) if figures is not None and figures.filename else b""
+        # A sync route reads the spooled upload in its worker thread, off the event loop.
+        data = figures.file.read(MAX_UPLOAD + 1) if figures is not None and figures.filename else b""
         if not data:
             errors["figures"] = (
                 "Velg en CSV-fil med tallene per kommune, eller hent tallene fra kunnskapsgrunnlaget."

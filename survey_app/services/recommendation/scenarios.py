@@ -29,7 +29,7 @@ from survey_app.dates import OSLO
 from survey_app.db import begin_write
 from survey_app.models import AnalysisRun, Round, Scenario, utcnow
 from survey_app.scenario_data import FigureRow, OverrideRecord
-from survey_app.services import catalog
+from survey_app.services import catalog, knowledge
 from survey_app.services.recommendation.figures import Figures, check_columns, units
 
 SURVEY_WARNING = (
@@ -316,8 +316,6 @@ def remove_override(session: Session, *, scenario: Scenario, kommunenummer: str,
 def finalize(session: Session, *, scenario: Scenario, result: Recommendation, actor: str) -> None:
     """Mark this scenario as the county's final recommendation (and no other), and write its numbers into
     the knowledge base for its year."""
-    from survey_app.services import knowledge
-
     begin_write(session)
     for other in session.exec(select(Scenario).where(col(Scenario.is_final))):
         other.is_final = False
