@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from survey_app.config import Settings
 from survey_app.models import AuditEvent, Role, Scenario
@@ -392,7 +392,9 @@ def test_the_case_documents_download_as_docx_and_pdf_and_the_letter_in_nynorsk(
     assert "Tabellen nedanfor viser talet for kvar kommune." in " ".join(letter.split())
     assert adviser.get(location + "/dokument/ukjent.docx").status_code == 404
     fresh(session)
-    events = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "export").order_by(col(AuditEvent.id))
+    ).all()
     assert [e.details["format"] for e in events] == [
         "saksframlegg.docx",
         "saksframlegg.pdf",
