@@ -24,6 +24,7 @@ together, ``Infeasible`` says which rules conflict and by how much, in Norwegian
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -243,25 +244,14 @@ def _scores(units: Sequence[Unit], c: Criterion) -> dict[str, tuple[Fraction | N
         if v is None or len(known) < 2:
             out[k] = (v, None)
             continue
-        below = _count_below(known, v)
-        equal = _count_below(known, v, strict=False) - below - 1  # the others with the same value
+        below = bisect.bisect_left(known, v)
+        equal = bisect.bisect_right(known, v) - below - 1  # the others with the same value
         rank = (below + Fraction(equal, 2)) / (len(known) - 1)
         out[k] = (v, rank if c.direction == "hoy" else 1 - rank)
     return out
 
 
-def _count_below(ordered: Sequence[Fraction], value: Fraction, *, strict: bool = True) -> int:
-    lo, hi = 0, len(ordered)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ordered[mid] < value or (not strict and ordered[mid] == value):
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-def _criterion_values(units: Sequence[Unit], rules: Rules) -> None:
+def _check_criteria(units: Sequence[Unit], rules: Rules) -> None:
     for c in rules.criteria:
         known = [v for u in units if (v := u.criteria.get(c.column)) is not None]
         if any(v < 0 for v in known):
@@ -276,7 +266,7 @@ def adjustments(
     units: Sequence[Unit], rules: Rules
 ) -> tuple[dict[str, Fraction], dict[str, dict[str, Score]]]:
     """Each unit's move from its baseline (a share, at most ``max_adjustment`` either way), and its scores."""
-    _criterion_values(units, rules)
+    _check_criteria(units, rules)
     weighted = rules.weighted
     total_weight = sum((Fraction(c.weight) for c in weighted), Fraction(0))
     moves = {u.kommunenummer: Fraction(0) for u in units}
@@ -391,10 +381,8 @@ def _fill(
     events.sort()
     lam = Fraction(0)
     remaining = Fraction(total)
-    reached = False
     for point, kind, k in events:
         if const + slope * point >= remaining:
-            reached = True
             break
         lam = point
         if kind == 0:
@@ -403,8 +391,10 @@ def _fill(
         else:
             const += upper[k]  # type: ignore[operator]
             slope -= target[k]
-    if reached or slope > 0:
-        lam = (remaining - const) / slope if slope > 0 else lam
+    if slope > 0:
+        # Within this segment g(λ) = const + slope·λ; with no slope left the total was reached at ``lam``,
+        # or every unit with a target is at its cap and the idle units take the rest (below).
+        lam = (remaining - const) / slope
     x = {k: _clamp(lam * t, lower[k], upper[k]) if t > 0 else Fraction(lower[k]) for k, t in target.items()}
     left = remaining - sum(x.values(), Fraction(0))
     if left > 0:
