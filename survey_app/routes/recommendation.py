@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Upload
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from analysis.settlement import INDEX, RulesError
+from analysis.settlement import INDEX, Recommendation, RulesError
 from survey_app import audit, documents, htmx
 from survey_app.deps import Exporter, Recommender, SessionDep, SettingsDep, Viewer
 from survey_app.limits import MAX_ID, parse_id
@@ -398,22 +398,32 @@ def scenario_finalize(scenario_id: int, request: Request, session: SessionDep, u
     )
 
 
-@router.get("/ansatt/anbefaling/{scenario_id}/anbefaling.xlsx", name="recommendation_xlsx")
-def scenario_xlsx(scenario_id: int, session: SessionDep, user: Exporter) -> Response:
+def _computed(session: Session, scenario_id: int) -> tuple[Scenario, Recommendation]:
+    """The scenario and its numbers, for a file; a scenario whose rules cannot hold has no file (409)."""
     scenario = _scenario_or_404(session, scenario_id)
     outcome = recommendation.result_of(scenario)
     if outcome.result is None:
         raise HTTPException(409, "Reglene kan ikke oppfylles: " + " ".join(outcome.conflicts))
+    return scenario, outcome.result
+
+
+def _record_export(session: Session, user: Any, scenario: Scenario, details: dict[str, Any]) -> None:
     record_read(
         session,
         actor=audit.staff_actor(user),
         action="export",
         object_type="scenario",
-        object_id=scenario_id,
-        details={"format": "xlsx", "name": scenario.name},
+        object_id=scenario.id,
+        details=details,
     )
+
+
+@router.get("/ansatt/anbefaling/{scenario_id}/anbefaling.xlsx", name="recommendation_xlsx")
+def scenario_xlsx(scenario_id: int, session: SessionDep, user: Exporter) -> Response:
+    scenario, result = _computed(session, scenario_id)
+    _record_export(session, user, scenario, {"format": "xlsx", "name": scenario.name})
     headers = {"Content-Disposition": f'attachment; filename="anbefaling-{scenario_id}.xlsx"'}
-    content = recommendation.scenario_xlsx(session, scenario=scenario, result=outcome.result)
+    content = recommendation.scenario_xlsx(session, scenario=scenario, result=result)
     return Response(content, media_type=XLSX, headers=headers)
 
 
@@ -436,29 +446,20 @@ def scenario_document(
     """The saksframlegg for the political case, or the letter to IMDi, as DOCX or PDF."""
     if filename not in DOCUMENTS:
         raise HTTPException(404, "Dokumentet finnes ikke.")
-    scenario = _scenario_or_404(session, scenario_id)
-    outcome = recommendation.result_of(scenario)
-    if outcome.result is None:
-        raise HTTPException(409, "Reglene kan ikke oppfylles: " + " ".join(outcome.conflicts))
+    scenario, result = _computed(session, scenario_id)
     title, render, media_type = DOCUMENTS[filename]
     written: Literal["nb", "nn"] = "nn" if malform == "nn" else "nb"
     document = recommendation.scenario_document(
         session,
         scenario=scenario,
-        result=outcome.result,
+        result=result,
         county=settings.county_name,
         prepared_by=user.full_name or user.email,
         malform=written,
     )
     content = render(document)
-    record_read(
-        session,
-        actor=audit.staff_actor(user),
-        action="export",
-        object_type="scenario",
-        object_id=scenario_id,
-        details={"document": title, "format": filename, "malform": written, "name": scenario.name},
-    )
+    details = {"document": title, "format": filename, "malform": written, "name": scenario.name}
+    _record_export(session, user, scenario, details)
     stem, suffix = filename.rsplit(".", 1)
     headers = {"Content-Disposition": f'attachment; filename="{stem}-{scenario_id}-{written}.{suffix}"'}
     return Response(content, media_type=media_type, headers=headers)
