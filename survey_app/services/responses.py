@@ -237,6 +237,9 @@ def save(
     if draft.read_only_reason:
         raise ReadOnly(draft.read_only_reason)
     begin_write(session)
+    # Whether the response may change is decided here, inside the write transaction with the response's row
+    # locked: a submit that committed after this request read its draft must win, never be undone.
+    status = _lock_status(session, draft)
     # The draft was read at the start of this request, not re-read here inside the write lock: a colleague
     # who saved since is caught by the statements themselves (the update compares the version it read, the
     # insert does nothing on an existing key) and comes back as a conflict; a change equal to what the draft
@@ -268,7 +271,7 @@ def save(
         else:
             results.append(_update(session, draft, key, value, existing, editor, now))
     if any(r.outcome == Outcome.saved for r in results):
-        _touch(session, draft, now)
+        _touch(session, draft, status, now)
     session.commit()
     return results
 
@@ -383,9 +386,32 @@ def _conflict(key: str, value: Value, theirs: StoredAnswer) -> KeyResult:
     )
 
 
-def _touch(session: Session, draft: Draft, now: datetime) -> None:
+# The response's status and its round's, the response's row locked (FOR UPDATE on PostgreSQL; SQLite's
+# write transaction already holds the whole database).
+_ROUND = cast(sa.Table, Round.__table__)  # type: ignore[attr-defined]
+_STATUS_LOCKED = (
+    sa.select(_RESPONSE.c.status, _ROUND.c.status.label("round_status"))
+    .join_from(_RESPONSE, _ROUND, _ROUND.c.id == _RESPONSE.c.round_id)
+    .where(_RESPONSE.c.id == sa.bindparam("response_id"))
+    .with_for_update(of=_RESPONSE)
+)
+
+
+def _lock_status(session: Session, draft: Draft) -> ResponseStatus:
+    """The response's status as committed now, its row locked; ``ReadOnly`` (nothing written) when it was
+    submitted or its round closed since the draft was read."""
+    row = session.execute(_STATUS_LOCKED, {"response_id": draft.response.id}).one()
+    status = ResponseStatus(row.status)
+    if status == ResponseStatus.submitted or RoundStatus(row.round_status) == RoundStatus.closed:
+        session.rollback()
+        set_committed_value(draft.response, "status", status)
+        set_committed_value(draft.round, "status", RoundStatus(row.round_status))
+        raise ReadOnly(draft.read_only_reason or t("read_only_submitted", draft.lang))
+    return status
+
+
+def _touch(session: Session, draft: Draft, status: ResponseStatus, now: datetime) -> None:
     response = draft.response
-    status = response.status
     if status == ResponseStatus.not_started:
         status = ResponseStatus.in_progress
     row = session.execute(_TOUCH, {"response_id": response.id, "at": now, "status": status}).one()
@@ -404,11 +430,18 @@ def _touch(session: Session, draft: Draft, now: datetime) -> None:
 def submit(session: Session, *, draft: Draft, signer_name: str, signer_role: str) -> list[Issue]:
     """Submit when nothing is missing; returns what is missing instead, changing nothing."""
     begin_write(session)
-    session.refresh(draft.response)
+    # The row is locked for the rest of the transaction, so no save can slip in between the check of what is
+    # missing and the status change; the answers are read again under the lock, as they are now.
+    session.refresh(draft.response, with_for_update=True)
+    session.refresh(draft.round)
     if draft.read_only_reason:
+        session.rollback()
         raise ReadOnly(draft.read_only_reason)
+    assert draft.response.id is not None
+    draft.answers = _read(session, draft.response.id)
     found = issues(draft)
     if found:
+        session.rollback()  # nothing changed: let go of the row
         return found
     response = draft.response
     response.status = ResponseStatus.submitted
