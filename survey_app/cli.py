@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TextIO
 
 import sqlalchemy as sa
 import typer
@@ -34,8 +33,6 @@ app.add_typer(register_app, name="register")
 app.add_typer(users_app, name="users")
 app.add_typer(invitations_app, name="invitations")
 app.add_typer(questionnaires_app, name="questionnaires")
-
-INVITATION_COLUMNS = ["kommunenummer", "kommune", "url"]
 
 
 class State:
@@ -170,10 +167,10 @@ def _write_csv(target: Path, rows: list[dict[str, str]]) -> None:
         _write_rows(fh, rows)
 
 
-def _write_rows(fh: object, rows: list[dict[str, str]]) -> None:
-    writer = csv.DictWriter(fh, fieldnames=INVITATION_COLUMNS)  # type: ignore[arg-type]
-    writer.writeheader()
-    writer.writerows(rows)
+def _write_rows(fh: TextIO, rows: list[dict[str, str]]) -> None:
+    from survey_app.services import invitations
+
+    invitations.write_csv(fh, rows)
 
 
 @register_app.command("load")

@@ -212,3 +212,24 @@ def test_json_shape(session: Session, world: World, loaded: tuple[QuestionnaireD
     assert list(drammen["answers"]) == [k for k in KEYS if k in DRAMMEN]  # questionnaire order
     assert aal["answers"] == {k: v for k, v in AAL.items() if k != "vedtaksar"}  # hidden: left out
     assert (lier["status"], lier["submitted_at"], lier["signed_by"]) == ("in_progress", None, None)
+
+
+def test_every_csv_the_app_writes_from_a_register_name_keeps_formulas_as_text() -> None:
+    import io
+
+    from analysis.settlement import Recommendation, Rules, recommend
+    from survey_app.services import invitations, recommendation
+
+    out = io.StringIO()
+    invitations.write_csv(out, [{"kommunenummer": "3001", "kommune": '=HYPERLINK("x")', "url": "u"}])
+    assert "'=HYPERLINK" in out.getvalue()
+    template = recommendation.template_csv([("3001", "+Halden", "@Region")])
+    assert ";'+Halden;'@Region;" in template
+    units = recommendation.units(
+        recommendation.read_figures(
+            "kommunenummer,kommune,region,forrige_anmodning,vedtak\n3001,-Halden,=X,10,\n"
+        ).rows
+    )
+    result: Recommendation = recommend(units, total=10, rules=Rules(minimum=0, criteria=()))
+    csv_text = recommendation.to_csv(result, Rules(minimum=0, criteria=()))
+    assert "3001,'-Halden,'=X,10" in csv_text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import smtplib
 from dataclasses import dataclass, field
@@ -303,9 +302,7 @@ def round_invitations_csv(
     )
     invitations.record_export(session, round_id=round_id, rows=len(rows), actor=audit.staff_actor(user))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["kommunenummer", "kommune", "url"])
-    writer.writeheader()
-    writer.writerows(rows)
+    invitations.write_csv(out, rows)
     return Response(
         ("\ufeff" + out.getvalue()).encode(),
         media_type="text/csv; charset=utf-8",

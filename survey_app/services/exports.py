@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from survey_app.cells import neutralise
 from survey_app.forms import Value, keys_of
 from survey_app.i18n import t
 from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef
@@ -29,22 +30,11 @@ FIXED_COLUMNS = ("kommunenummer", "kommune", "region", "status", "sendt_inn", "g
 LIST_SEPARATOR = "|"
 REGION_SEPARATOR = " / "  # as in the register file
 
-# A spreadsheet treats a cell that starts with one of these as a formula (tab and CR: some programs strip
-# them and then see the next character). A municipality's free text must never run as a formula on an
-# adviser's machine (CSV/formula injection, OWASP), so such a text cell gets a leading apostrophe: shown
-# as text, its content kept whole.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML 1.0 cannot carry: openpyxl refuses them, and a pasted text may contain them.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Excel's limit per cell; a longer cell makes Excel «repair» (truncate) the file with a warning.
 _XLSX_CELL_LIMIT = 32_767
 _TRUNCATED = " … [avkortet]"
-
-
-def _guard(cell: Cell) -> Cell:
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
-        return "'" + cell
-    return cell
 
 
 def _code(value: Value) -> Cell:
@@ -97,8 +87,8 @@ def to_csv(header: Sequence[str], body: Sequence[Sequence[Cell]], *, delimiter: 
         raise ValueError(f"skilletegnet må være «,» eller «;», ikke «{delimiter}»")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow([_guard(c) for c in header])
-    writer.writerows([_guard(c) for c in line] for line in body)
+    writer.writerow([neutralise(c) for c in header])
+    writer.writerows([neutralise(c) for c in line] for line in body)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -156,7 +146,7 @@ def _xlsx_cell(cell: Cell) -> Cell:
     text = _ILLEGAL_XML.sub("", cell)
     if len(text) > _XLSX_CELL_LIMIT - 1:  # room for the apostrophe of the guard
         text = text[: _XLSX_CELL_LIMIT - 1 - len(_TRUNCATED)] + _TRUNCATED
-    return _guard(text)
+    return neutralise(text)
 
 
 def _codebook(definition: QuestionnaireDef, lang: str) -> list[list[Cell]]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from sqlmodel import Session, col, select
 
 from survey_app import audit
+from survey_app.cells import neutralise
 from survey_app.config import Settings
 from survey_app.db import begin_write
 from survey_app.models import Invitation, Municipality, Round, RoundStatus, utcnow
@@ -76,6 +80,16 @@ def export_rows(session: Session, *, round_id: int, secret_key: str, base_url: s
         }
         for inv, m in rows
     ]
+
+
+CSV_COLUMNS = ("kommunenummer", "kommune", "url")
+
+
+def write_csv(out: IO[str], rows: Sequence[Mapping[str, str]]) -> None:
+    """The invitation links as CSV (``kommunenummer,kommune,url``), every cell guarded against formulas."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
 
 
 def regenerate(session: Session, *, invitation: Invitation, secret_key: str, actor: str) -> Invitation:

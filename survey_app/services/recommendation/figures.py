@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from analysis.problems import ProblemsError
 from analysis.settlement import INDEX, Rules, RulesError, Unit
+from survey_app.cells import neutralise
 from survey_app.scenario_data import FigureRow
 
 REQUIRED = ("kommunenummer", "kommune", "forrige_anmodning", "vedtak")
@@ -201,5 +202,5 @@ def template_csv(
     for number, name, region in rows:
         value = (index or {}).get(number)
         shown = "" if value is None else f"{value:.1f}".replace(".", ",")
-        writer.writerow([number, name, region, "", "", "", shown])
+        writer.writerow([number, neutralise(name), neutralise(region), "", "", "", shown])
     return out.getvalue()

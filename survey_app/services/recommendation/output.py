@@ -10,6 +10,7 @@ from typing import Any
 
 from analysis.settlement import Recommendation, Rules
 from analysis.settlement_text import number, percent
+from survey_app.cells import neutralise
 from survey_app.dates import OSLO
 
 OUTPUT = ("kommunenummer", "kommune", "region", "anbefalt", "begrunnelse")
@@ -69,7 +70,7 @@ def to_csv(result: Recommendation, rules: Rules) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([["" if c is None else _plain(c) for c in line] for line in body])
+    writer.writerows([["" if c is None else neutralise(_plain(c)) for c in line] for line in body])
     return out.getvalue()
 
 
