@@ -91,6 +91,10 @@ def test_audit_log_filters(client: TestClient, session: Session, settings: Setti
     )
     assert "<html" not in r.text and "Innlogging" in r.text
     assert "kunne ikke leses" in client.get("/ansatt/logg", params={"fra": "i går"}).text
+    # Dates the log cannot hold were a 500 (the moment overflowed): now the same message as any unreadable date.
+    for params in ({"fra": "0001-01-01"}, {"til": "9999-12-31"}):
+        r = client.get("/ansatt/logg", params=params)
+        assert r.status_code == 200 and "kunne ikke leses" in r.text
 
 
 def test_admin_creates_and_deactivates_users(client: TestClient, session: Session) -> None:

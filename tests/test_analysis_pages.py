@@ -108,6 +108,9 @@ def test_analysis_pages_and_coding_that_teaches_the_model(
         headers={"HX-Request": "true"},
     )
     assert r.status_code == 200 and "<html" not in r.text and "Bekreftet" in r.text
+    # A forged code that is not in the codebook was a 500: now refused in Norwegian, and nothing stored.
+    r = client.post(form["action"], data={"csrf_token": token, "codes": ["plan", "ukjent"]})
+    assert r.status_code == 422 and "Temaet finnes ikke i kodeboken" in r.text
     fresh(session)
     coding_id = int(form["action"].rsplit("/", 1)[1])
     coding = session.get(ThemeCoding, coding_id)

@@ -311,3 +311,19 @@ def test_closing_a_round_makes_answers_read_only(
     with TestClient(client.app, follow_redirects=False) as municipality:
         municipality.get(world.link("3005"))
         assert "Runden er avsluttet" in municipality.get("/svar/del/del1").text
+
+
+def test_a_round_title_with_a_line_break_is_mailed_on_one_line(
+    mail_client: TestClient, session: Session, settings: Settings, inbox
+) -> None:
+    world = make_world(session, settings)
+    add_contacts(session)
+    world.round.title = "Testrunden\n2026"  # typed (or pasted) with a line break: a 500 when mailing before
+    session.add(world.round)
+    session.commit()
+    token = admin(mail_client, session)
+    r = mail_client.post(f"/ansatt/runder/{world.round.id}/invitasjoner/send", data={"csrf_token": token})
+    assert r.status_code == 303
+    assert (
+        sorted(m["Subject"] for m in inbox[0].messages)[0] == "Invitasjon: Testrunden 2026 – Drammen kommune"
+    )

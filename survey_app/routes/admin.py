@@ -56,10 +56,13 @@ ACTION_LABELS = {
 
 
 def _date(value: str) -> date | None:
+    """A filter date, or None when it cannot be read; a year far outside the log's (0001, 9999) counts as
+    unreadable too: turning it into a moment in Norwegian time overflows."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or 1900 <= day.year <= 2200 else None
 
 
 @router.get("/ansatt/logg", name="audit_log")

@@ -182,6 +182,9 @@ async def coding_confirm(
     if coding is None or response is None or response.round_id != round_id:
         raise HTTPException(404, "Svaret finnes ikke i denne runden.")
     codes = [c for c in (await request.form()).getlist("codes") if isinstance(c, str)]
+    if set(codes) - set(CODES):
+        # Only a forged form sends a code that is not in the codebook: refuse it plainly, change nothing.
+        raise HTTPException(422, "Temaet finnes ikke i kodeboken. Velg blant temaene på siden.")
     assert user.id is not None
     analysis.confirm(session, coding=coding, codes=codes, user_id=user.id, actor=audit.staff_actor(user))
     if not htmx.is_htmx(request):

@@ -21,7 +21,8 @@ def _message(settings: Settings, to: list[str], subject: str, body: str) -> Emai
     message = EmailMessage()
     message["From"] = formataddr((settings.county_name, settings.smtp_sender or ""))
     message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    # A header is one line: a round title typed with a line break must not break the message (or add headers).
+    message["Subject"] = " ".join(subject.split())
     message["Message-ID"] = make_msgid(domain=(settings.smtp_sender or "innspill").split("@")[-1])
     message.set_content(body)
     return message
