@@ -46,7 +46,8 @@ MULTIPART_SLACK = 64 * 1024
 class Innspill(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outermost, around Starlette's ServerErrorMiddleware: the 500 page gets the headers too.
-        return SecurityHeaders(super().build_middleware_stack())
+        settings: Settings = self.state.settings
+        return SecurityHeaders(super().build_middleware_stack(), hsts=settings.secure_cookies)
 
 
 def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:

@@ -101,6 +101,8 @@ def test_every_get_page_in_the_grid(app: FastAPI, session: Session, settings: Se
             else:
                 r = staff.get(path)
             check_page(r, f"{name} {path} ({r.status_code})")
+            # Answers and personal data: no browser or proxy keeps a copy of a page, an export or an API answer.
+            assert r.headers.get("cache-control") == "no-store", f"{name} {path}"
             page = (
                 BeautifulSoup(r.text, "html.parser") if "html" in r.headers.get("content-type", "") else None
             )
@@ -122,6 +124,9 @@ def test_every_get_page_in_the_grid(app: FastAPI, session: Session, settings: Se
             r = anonymous.get(path)
             assert r.status_code == 200, path
             check_headers(r, path)
+            assert "no-store" not in r.headers.get("cache-control", ""), (
+                path
+            )  # versioned assets may be cached
             kind = {".js": "javascript", ".css": "text/css"}.get(path[path.rfind(".") :], "")
             assert kind in r.headers["content-type"], (path, r.headers["content-type"])  # nosniff needs it
     assert checked > 30
@@ -188,3 +193,9 @@ def test_session_cookie_is_secure_behind_https(session: Session, settings: Setti
         r = client.get("/ansatt/logg-inn")
     cookie = session_cookie(r)
     assert "secure" in cookie and "httponly" in cookie and cookie["samesite"] == "lax"
+    # Served over HTTPS only: the browser is told to keep to it.
+    assert r.headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_no_hsts_without_secure_cookies(client: TestClient) -> None:
+    assert "strict-transport-security" not in client.get("/ansatt/logg-inn").headers
