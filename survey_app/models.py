@@ -126,6 +126,9 @@ class StaffUser(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = _time()
+    # Set when an administrator resets the password: the next login must choose a new one first.
+    must_change_password: bool = False
+    password_changed_at: datetime | None = _time()
 
 
 class Questionnaire(SQLModel, table=True):
@@ -220,6 +223,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = _time()
     revoked_at: datetime | None = _time()
+    # None only for tokens made before tokens expired; migration 0011 gave those a date.
+    expires_at: datetime | None = _time()
 
 
 class AnalysisRun(SQLModel, table=True):
@@ -407,3 +412,31 @@ class KnowledgeUpload(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     content: bytes = Field(sa_type=sa.LargeBinary)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SessionKind(enum.StrEnum):
+    staff = "staff"
+    respondent = "respondent"
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser session, kept on the server so that it can be ended (``services/sessions.py``).
+
+    The browser's cookie holds the random token; only its hash is stored here. A staff session belongs to a
+    staff user; a respondent session to an invitation, and one browser may hold several of those at once.
+    """
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    kind: SessionKind = Field(sa_type=_enum(SessionKind))
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    invitation_id: int | None = Field(default=None, foreign_key="invitation.id", index=True)
+    # The name a respondent gave for «Hvem fyller ut nå?», per session: colleagues share one invitation.
+    editor: str = Field(default="", max_length=100)
+    user_agent: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = _time()
+    end_reason: str = Field(default="", max_length=50)
