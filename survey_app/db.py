@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
+import warnings
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,9 +31,9 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         # Never make a request wait for the pool: a request holds its connection until it has answered,
-        # and begin_write() checks one out again (on the event loop in the async routes), so a bounded
-        # pool could wait 30 s for connections held by requests that wait for that loop (seen under load
-        # as a 500 after a 30 s stall). SQLite connections are cheap; SQLite itself queues the writers.
+        # and begin_write() checks one out again, so a bounded pool could wait 30 s for connections held
+        # by requests that are waiting themselves (seen under load, when writes still ran on the event
+        # loop, as a 500 after a 30 s stall). SQLite connections are cheap; SQLite itself queues writers.
         kwargs.setdefault("max_overflow", -1)
         engine = sa.create_engine(url, **kwargs)
 
@@ -71,6 +74,12 @@ def _begin_immediate(dbapi_conn: Any) -> None:
     SQLite's own busy handler sleeps in growing steps of up to 100 ms and is not woken when the lock is
     freed: with 50 municipalities saving at once (tests/test_durability.py), writers waited up to 0.35 s
     for a lock held ~2 ms at a time. Polling keeps the wait close to the real queue (tens of ms at most).
+
+    The wait is a blocking ``time.sleep``, which is right only in a thread of its own: on the event loop it
+    would stop every request of the process for as long as the lock is held elsewhere. It runs only through
+    ``begin_write``, which only sync code calls: sync routes (FastAPI runs them in its thread pool; form
+    routes read the form on the loop through ``forms.FormDataDep`` and are sync for this reason), the mail
+    sender's thread (services/outbox.py) and the command line. ``begin_write`` warns if called on the loop.
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     dbapi_conn.execute("PRAGMA busy_timeout=0")
@@ -106,7 +115,19 @@ def upgrade(engine: sa.Engine) -> None:
 
 
 def begin_write(session: Session) -> None:
-    """Start a write transaction (ending any read transaction first; loaded objects stay usable)."""
+    """Start a write transaction (ending any read transaction first; loaded objects stay usable).
+
+    Never on the event loop (an ``async def`` route or dependency): waiting for the write lock blocks
+    (``_begin_immediate``; on PostgreSQL, a locked row), and on the loop it would hold up every request.
+    Doing so warns, which fails the test suite (warnings are errors there).
+    """
+    if _on_event_loop():
+        warnings.warn(
+            "begin_write() on the event loop: a write waits for its lock and would stall every request; "
+            "make the route or dependency a plain def (forms.FormDataDep reads a form for it)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     if session.get_bind().dialect.name != "sqlite":
         # PostgreSQL locks rows as they are written and each statement reads what is committed, so the
         # transaction goes on. The session keeps its connection: returning it to the pool and checking
@@ -114,6 +135,24 @@ def begin_write(session: Session) -> None:
         return
     session.commit()
     session.connection(execution_options={IMMEDIATE: True})
+
+
+# The event loops that serve the app (create_app's lifespan adds its own). Only these count: a test's or a
+# browser driver's loop in the same process runs no request.
+_SERVING_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def serving_here() -> None:
+    """Mark the running event loop as one that serves requests (called from the app's lifespan)."""
+    _SERVING_LOOPS.add(asyncio.get_running_loop())
+
+
+def _on_event_loop() -> bool:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return False  # a worker thread, the mail sender or the command line
+    return loop in _SERVING_LOOPS
 
 
 def session_scope(engine: sa.Engine) -> Iterator[Session]:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import Annotated
 
+from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from survey_app.i18n import t
@@ -27,6 +29,19 @@ HARD_LIMIT = 50_000
 DEFAULT_MAX_LENGTH = {"text": 300, "longtext": 10_000}
 
 Value = str | int | list[str] | None
+
+
+async def form_data(request: Request) -> FormData:
+    """The request's form, read on the event loop so that the route itself can be a plain ``def``.
+
+    Reading the body is the only thing a form route needs the loop for; a sync route runs in the thread
+    pool, where its database, file and network work cannot stall other requests. Starlette keeps the
+    parsed form on the request, so the CSRF check and this dependency parse it once.
+    """
+    return await request.form()
+
+
+FormDataDep = Annotated[FormData, Depends(form_data)]
 
 
 def other_key(question: Question) -> str:

@@ -440,3 +440,42 @@ class WebSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_at: datetime | None = _time()
     end_reason: str = Field(default="", max_length=50)
+
+
+class MailKind(enum.StrEnum):
+    invitation = "invitation"
+    reminder = "reminder"
+
+
+class MailStatus(enum.StrEnum):
+    queued = "queued"  # waiting for the sender (new, or released unsent)
+    sending = "sending"  # claimed by one sender until ``claimed_until``
+    sent = "sent"
+    failed = "failed"  # tried again at ``next_attempt_at``; given up when that is empty
+    cancelled = "cancelled"  # not sent: the link was withdrawn, or the municipality submitted first
+
+
+class MailOutbox(SQLModel, table=True):
+    """An invitation or reminder on its way (``services/outbox.py``).
+
+    Queued in the transaction of the request that asked for it and sent after the response by the app's
+    sender thread, so no request waits for the mail server. The message is not stored: it is written when
+    sent, from the invitation, so the table holds no working link (the link is a credential).
+    """
+
+    __tablename__ = "mail_outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: MailKind = Field(sa_type=_enum(MailKind))
+    round_id: int = Field(foreign_key="round.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    invitation_id: int = Field(foreign_key="invitation.id", index=True)
+    recipients: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    status: MailStatus = Field(default=MailStatus.queued, sa_type=_enum(MailStatus), index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _time()
+    claimed_by: str = Field(default="", max_length=100)
+    claimed_until: datetime | None = _time()
+    last_error: str = Field(default="", max_length=500)
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = _time()

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import email
-import socket
 from collections.abc import Iterator
-from email.message import Message
-from email.policy import default as default_policy
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -18,49 +13,41 @@ from sqlmodel import Session, select
 from survey_app.config import Settings
 from survey_app.forms import stamp
 from survey_app.main import create_app
-from survey_app.models import AuditEvent, Invitation, Municipality, Response, Role, Round
+from survey_app.models import (
+    AuditEvent,
+    Invitation,
+    MailOutbox,
+    MailStatus,
+    Municipality,
+    Response,
+    Role,
+    Round,
+)
 from survey_app.services import register
 from tests.conftest import csrf_of, fresh
 from tests.factories import REGISTER_CSV, make_staff, make_world
+from tests.fake_smtp import Inbox, app_sender, mail_settings, smtp_server, wait_until
 from tests.test_staff import login, table_rows
-
-
-class Inbox:
-    """An SMTP server on a free local port that keeps what it is sent."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        raw = envelope.content  # type: ignore[attr-defined]
-        self.messages.append(email.message_from_bytes(raw, policy=default_policy))
-        return "250 OK"
 
 
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    with smtp_server(handler) as port:
+        yield handler, port
 
 
 @pytest.fixture
 def mail_client(settings: Settings, engine: sa.Engine, inbox: tuple[Inbox, int]) -> Iterator[TestClient]:
-    with_mail = settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": inbox[1],
-            "smtp_security": "none",
-            "smtp_sender": "integrering@fylke.test",
-        }
-    )
-    with TestClient(create_app(with_mail, engine=engine), follow_redirects=False) as client:
+    app = create_app(mail_settings(settings, inbox[1]), engine=engine)
+    with TestClient(app, follow_redirects=False) as client, app_sender(app):
         yield client
+
+
+def all_sent(session: Session) -> bool:
+    """Whether the outbox's sender has sent everything queued (it sends after the response)."""
+    fresh(session)
+    return all(m.status == MailStatus.sent for m in session.exec(select(MailOutbox)))
 
 
 def admin(client: TestClient, session: Session) -> str:
@@ -256,8 +243,16 @@ def test_reminders_by_email_in_each_municipalitys_malform(
         f"/ansatt/runder/{world.round.id}/paminnelser", data={"csrf_token": token, "alle": "1"}
     )
     assert r.status_code == 303
-    messages = inbox[0].messages
-    by_to = {m["To"]: m for m in messages}
+    page = mail_client.get(f"/ansatt/runder/{world.round.id}")
+    assert (
+        "2 påminnelser er lagt i kø og sendes nå. Status per kommune står i tabellen. "
+        "Ingen e-postadresse er registrert for Lier." in page.text
+    )
+    fresh(session)
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "reminder.send")).one()
+    assert event.details == {"queued": 2, "without_address": ["Lier"], "already_queued": []}
+    wait_until(lambda: len(inbox[0].messages) == 2 and all_sent(session), what="two reminders sent")
+    by_to = {m["To"]: m for m in inbox[0].messages}
     assert set(by_to) == {"post@drammen.kommune.test", "post@al.kommune.test, flyktning@al.kommune.test"}
     al = by_to["post@al.kommune.test, flyktning@al.kommune.test"]
     assert (
@@ -268,12 +263,9 @@ def test_reminders_by_email_in_each_municipalitys_malform(
     link = next(word for word in drammen.split() if "/i/" in word)
     with TestClient(mail_client.app, follow_redirects=False) as municipality:
         assert municipality.get(link.removeprefix("http://testserver")).status_code == 303
-    page = mail_client.get(f"/ansatt/runder/{world.round.id}")
-    assert "Sendt 2 påminnelser. Ingen e-postadresse er registrert for Lier." in page.text
-    fresh(session)
-    event = session.exec(select(AuditEvent).where(AuditEvent.action == "reminder.send")).one()
-    assert event.details == {"sent": 2, "without_address": ["Lier"]}
     assert world.response(session, "3005").last_reminded_at is not None
+    rows = table_rows(mail_client.get(f"/ansatt/runder/{world.round.id}").text, "#oppfolging table")
+    assert rows["Ål"]["E-post"].startswith("Påminnelse sendt") and rows["Lier"]["E-post"] == "–"
 
 
 def test_invitations_by_email(mail_client: TestClient, session: Session, settings: Settings, inbox) -> None:
@@ -282,6 +274,10 @@ def test_invitations_by_email(mail_client: TestClient, session: Session, setting
     token = admin(mail_client, session)
     r = mail_client.post(f"/ansatt/runder/{world.round.id}/invitasjoner/send", data={"csrf_token": token})
     assert r.status_code == 303
+    fresh(session)
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "invitations.send")).one()
+    assert event.details == {"queued": 2, "without_address": ["Lier"], "already_queued": []}
+    wait_until(lambda: len(inbox[0].messages) == 2 and all_sent(session), what="two invitations sent")
     subjects = sorted(m["Subject"] for m in inbox[0].messages)
     assert subjects == [
         "Invitasjon: Testrunden 2026 – Drammen kommune",
@@ -324,6 +320,7 @@ def test_a_round_title_with_a_line_break_is_mailed_on_one_line(
     token = admin(mail_client, session)
     r = mail_client.post(f"/ansatt/runder/{world.round.id}/invitasjoner/send", data={"csrf_token": token})
     assert r.status_code == 303
+    wait_until(lambda: len(inbox[0].messages) == 2, what="two invitations sent")
     assert (
         sorted(m["Subject"] for m in inbox[0].messages)[0] == "Invitasjon: Testrunden 2026 – Drammen kommune"
     )

@@ -16,7 +16,7 @@ from analysis.themes import CODES, load_codebook
 from survey_app import audit, htmx
 from survey_app.analysis_data import Benchmark, Contribution, ParameterSummary, ParameterValue
 from survey_app.deps import Coder, SessionDep, SettingsDep, Viewer, round_or_404
-from survey_app.forms import display_value
+from survey_app.forms import FormDataDep, display_value
 from survey_app.models import Answer, Municipality, ThemeCoding
 from survey_app.models import Response as SurveyResponse
 from survey_app.permissions import Action, can
@@ -173,15 +173,15 @@ def coding_page(
 
 
 @router.post("/ansatt/runder/{round_id}/koding/{coding_id}", name="round_coding_confirm")
-async def coding_confirm(
-    round_id: int, coding_id: int, request: Request, session: SessionDep, user: Coder
+def coding_confirm(
+    round_id: int, coding_id: int, request: Request, form: FormDataDep, session: SessionDep, user: Coder
 ) -> Response:
     round_ = round_or_404(session, round_id)
     coding = session.get(ThemeCoding, coding_id)
     response = session.get(SurveyResponse, coding.response_id) if coding else None
     if coding is None or response is None or response.round_id != round_id:
         raise HTTPException(404, "Svaret finnes ikke i denne runden.")
-    codes = [c for c in (await request.form()).getlist("codes") if isinstance(c, str)]
+    codes = [c for c in form.getlist("codes") if isinstance(c, str)]
     if set(codes) - set(CODES):
         # Only a forged form sends a code that is not in the codebook: refuse it plainly, change nothing.
         raise HTTPException(422, "Temaet finnes ikke i kodeboken. Velg blant temaene på siden.")

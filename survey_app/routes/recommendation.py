@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from analysis.settlement import INDEX, Recommendation, RulesError
 from survey_app import audit, documents, htmx
 from survey_app.deps import Exporter, Recommender, SessionDep, SettingsDep, Viewer
+from survey_app.forms import FormDataDep
 from survey_app.limits import MAX_ID, parse_id
 from survey_app.models import Municipality, Scenario, utcnow
 from survey_app.permissions import Action, can
@@ -264,12 +265,11 @@ def scenario_page(scenario_id: int, request: Request, session: SessionDep, user:
 
 
 @router.post("/ansatt/anbefaling/{scenario_id}", name="recommendation_update")
-async def scenario_update(
-    scenario_id: int, request: Request, session: SessionDep, user: Recommender
+def scenario_update(
+    scenario_id: int, request: Request, raw: FormDataDep, session: SessionDep, user: Recommender
 ) -> Response:
     """Change the total and the rules; htmx gets the new table at once, and the change is saved."""
     scenario = _scenario_or_404(session, scenario_id)
-    raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str) and len(v) <= 50}
     parsed = recommendation.rules_from_form(
         form, scenario.criteria_columns, scenario.criteria_labels, recommendation.scenario_rules(scenario)

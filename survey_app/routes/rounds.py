@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import smtplib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,11 +12,12 @@ from sqlmodel import Session, col, select
 
 from survey_app import audit, htmx
 from survey_app.deps import Reminder, RoundAdmin, SessionDep, SettingsDep, Viewer, round_or_404
+from survey_app.forms import FormDataDep
 from survey_app.limits import parse_id
 from survey_app.models import Invitation, Municipality, MunicipalityRegion, Region, RoundStatus
 from survey_app.permissions import Action, can
 from survey_app.routes.staff import ROUND_STATUS_LABELS, STATUS_LABELS
-from survey_app.services import catalog, followup, invitations, mail, rounds
+from survey_app.services import catalog, followup, invitations, mail, outbox, rounds
 from survey_app.services.catalog import definition_of
 
 router = APIRouter()
@@ -111,10 +111,9 @@ def _selected(session: Session, form: RoundForm) -> list[Municipality]:
 
 
 @router.post("/ansatt/runder/ny", name="round_create")
-async def round_create(
-    request: Request, session: SessionDep, settings: SettingsDep, user: RoundAdmin
+def round_create(
+    request: Request, data: FormDataDep, session: SessionDep, settings: SettingsDep, user: RoundAdmin
 ) -> Response:
-    data = await request.form()
     text = {k: v for k, v in data.items() if isinstance(v, str)}
     form = RoundForm(
         questionnaire=text.get("questionnaire", ""),
@@ -159,9 +158,11 @@ async def round_create(
 
 
 @router.post("/ansatt/runder/{round_id}/status", name="round_status")
-async def round_status(round_id: int, request: Request, session: SessionDep, user: RoundAdmin) -> Response:
+def round_status(
+    round_id: int, request: Request, form: FormDataDep, session: SessionDep, user: RoundAdmin
+) -> Response:
     round_ = round_or_404(session, round_id)
-    wanted = (await request.form()).get("status")
+    wanted = form.get("status")
     if wanted not in ("open", "closed"):
         raise HTTPException(400, "Ukjent status for runden.")
     rounds.set_status(session, round_=round_, status=RoundStatus(wanted), actor=audit.staff_actor(user))
@@ -205,11 +206,15 @@ def round_dashboard(
 
 
 @router.post("/ansatt/runder/{round_id}/paminnelser", name="round_remind")
-async def round_remind(
-    round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: Reminder
+def round_remind(
+    round_id: int,
+    request: Request,
+    form: FormDataDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Reminder,
 ) -> Response:
     round_ = round_or_404(session, round_id)
-    form = await request.form()
     chosen = [
         i for v in form.getlist("municipality") if isinstance(v, str) and (i := parse_id(v)) is not None
     ]
@@ -221,21 +226,14 @@ async def round_remind(
             "warning",
         )
         return RedirectResponse(request.url_for("staff_round", round_id=round_id), status_code=303)
-    try:
-        result = followup.send_reminders(
-            session,
-            round_=round_,
-            settings=settings,
-            actor=audit.staff_actor(user),
-            municipality_ids=None if everyone else chosen,
-        )
-    except (smtplib.SMTPException, OSError):
-        raise HTTPException(
-            502,
-            "E-postserveren svarte ikke som den skulle, så ingen påminnelser ble registrert som sendt. "
-            "Prøv igjen senere, eller last ned lenkene og send dem selv.",
-        ) from None
-    if result.not_configured:
+    result = followup.send_reminders(
+        session,
+        round_=round_,
+        settings=settings,
+        actor=audit.staff_actor(user),
+        municipality_ids=None if everyone else chosen,
+    )
+    if result is None:
         htmx.flash(
             request,
             "E-post er ikke satt opp for Innspill, så ingen påminnelser ble sendt. Last ned "
@@ -243,19 +241,22 @@ async def round_remind(
             "warning",
         )
     else:
-        htmx.flash(
-            request,
-            _sent_text(result.sent, result.without_address, "påminnelse", "påminnelser"),
-            "warning" if result.without_address else "success",
-        )
+        _flash_queued(request, result, "påminnelse", "påminnelser", "i tabellen")
     return RedirectResponse(request.url_for("staff_round", round_id=round_id), status_code=303)
 
 
-def _sent_text(sent: int, without: list[str], one: str, many: str) -> str:
-    text = f"Sendt {sent} {one if sent == 1 else many}."
-    if without:
-        text += f" Ingen e-postadresse er registrert for {', '.join(without)}."
-    return text
+def _flash_queued(request: Request, result: outbox.Queued, one: str, many: str, where: str) -> None:
+    """Tell the adviser what was queued and who was left out; the follow-up page shows how sending goes."""
+    n = result.queued
+    if n:
+        text = f"{n} {one if n == 1 else many} er lagt i kø og sendes nå. Status per kommune står {where}."
+    else:
+        text = f"Ingen {many} ble lagt i kø."
+    if result.without_address:
+        text += f" Ingen e-postadresse er registrert for {', '.join(result.without_address)}."
+    if result.already_queued:
+        text += f" Til {', '.join(result.already_queued)} venter det allerede en {one} på å bli sendt."
+    htmx.flash(request, text, "warning" if result.without_address or not n else "success")
 
 
 # --- invitations ----------------------------------------------------------------------------------------
@@ -362,18 +363,6 @@ def invitations_send(
         raise HTTPException(
             409, "E-post er ikke satt opp for Innspill. Last ned lenkene som CSV og send dem selv."
         )
-    try:
-        result = invitations.send_all(
-            session, round_=round_, settings=settings, actor=audit.staff_actor(user)
-        )
-    except (smtplib.SMTPException, OSError):
-        raise HTTPException(
-            502,
-            "E-postserveren svarte ikke som den skulle. Prøv igjen senere, eller last ned lenkene som CSV.",
-        ) from None
-    htmx.flash(
-        request,
-        _sent_text(result.sent, result.without_address, "invitasjon", "invitasjoner"),
-        "warning" if result.without_address else "success",
-    )
+    result = invitations.send_all(session, round_=round_, actor=audit.staff_actor(user))
+    _flash_queued(request, result, "invitasjon", "invitasjoner", "på rundens oppfølgingsside")
     return RedirectResponse(request.url_for("round_invitations", round_id=round_id), status_code=303)

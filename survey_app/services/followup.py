@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from survey_app import audit
 from survey_app.config import Settings
-from survey_app.db import begin_write
 from survey_app.models import (
     Invitation,
+    MailKind,
+    MailOutbox,
     Municipality,
     MunicipalityContact,
     MunicipalityRegion,
@@ -20,12 +19,11 @@ from survey_app.models import (
     Response,
     ResponseStatus,
     Round,
-    utcnow,
 )
 from survey_app.questionnaires import QuestionnaireDef
-from survey_app.services import invitations, mail
+from survey_app.services import mail, outbox
 from survey_app.services.catalog import round_definition
-from survey_app.services.register import contact_addresses, region_names
+from survey_app.services.register import region_names
 from survey_app.services.responses import Progress
 from survey_app.services.snapshots import snapshots
 
@@ -43,6 +41,7 @@ class Line:
     regions: list[str]
     progress: Progress
     contacts: int
+    mail: MailOutbox | None = None  # the newest invitation or reminder to it, with how it went
 
     @property
     def region(self) -> str:
@@ -71,6 +70,8 @@ class Dashboard:
     lines: list[Line]
     overall: StatusTally
     by_region: dict[str, StatusTally]
+    # The municipalities' newest messages by status («2 i kø, 1 feilet» above the table).
+    mail: Counter[str] = field(default_factory=Counter)
 
 
 def round_regions(session: Session, round_id: int) -> list[str]:
@@ -92,8 +93,8 @@ def dashboard(
 ) -> Dashboard:
     """Every municipality of the round with its status and progress; tallies overall and by region.
 
-    A handful of queries whatever the number of municipalities: responses, regions, contacts, and the
-    answers of the responses changed since this process last read them (services/snapshots.py).
+    A handful of queries whatever the number of municipalities: responses, regions, contacts, mail, and
+    the answers of the responses changed since this process last read them (services/snapshots.py).
     """
     definition = round_definition(session, round_)
     pairs = session.exec(
@@ -106,6 +107,7 @@ def dashboard(
     kept = snapshots(session, round_id=round_.id, definition=definition, responses=[r for r, _ in pairs])
     contacts = Counter(session.exec(select(MunicipalityContact.municipality_id)).all())
     regions = region_names(session, [m.id for _, m in pairs if m.id is not None])
+    mail_of = outbox.latest(session, round_id=round_.id)
     overall = StatusTally()
     by_region: defaultdict[str, StatusTally] = defaultdict(StatusTally)
     lines = []
@@ -117,6 +119,7 @@ def dashboard(
             regions.get(municipality.id, []),
             kept[response.id].progress,
             contacts[municipality.id],
+            mail_of.get(municipality.id),
         )
         overall.counts[response.status.value] += 1
         for name in line.regions or [NO_REGION]:
@@ -126,14 +129,8 @@ def dashboard(
         if status and response.status.value != status:
             continue
         lines.append(line)
-    return Dashboard(round_, definition, lines, overall, dict(sorted(by_region.items())))
-
-
-@dataclass(frozen=True)
-class ReminderResult:
-    sent: int
-    without_address: list[str]
-    not_configured: bool
+    mail_counts = Counter(m.status.value for m in mail_of.values())
+    return Dashboard(round_, definition, lines, overall, dict(sorted(by_region.items())), mail_counts)
 
 
 def send_reminders(
@@ -143,59 +140,31 @@ def send_reminders(
     settings: Settings,
     actor: str,
     municipality_ids: list[int] | None = None,
-) -> ReminderResult:
-    """E-mail a reminder with the invitation link to each municipality that has not submitted.
+) -> outbox.Queued | None:
+    """Queue a reminder with the invitation link to each municipality that has not submitted; commits.
 
-    Without SMTP settings nothing is sent and the result says so; the caller offers the link list instead.
+    The outbox's sender mails them after the response (services/outbox.py). None when SMTP is not set
+    up: nothing is queued, and the caller offers the link list instead.
     """
     if not mail.configured(settings):
-        return ReminderResult(0, [], True)
+        return None
     query = (
-        select(Response, Municipality, Invitation)
-        .join(Municipality, col(Municipality.id) == col(Response.municipality_id))
+        select(Invitation, Municipality)
+        .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
         .join(
-            Invitation,
-            (col(Invitation.round_id) == col(Response.round_id))
-            & (col(Invitation.municipality_id) == col(Response.municipality_id)),
+            Response,
+            (col(Response.round_id) == col(Invitation.round_id))
+            & (col(Response.municipality_id) == col(Invitation.municipality_id)),
         )
         .where(
-            Response.round_id == round_.id,
+            Invitation.round_id == round_.id,
             col(Response.status).in_(list(NOT_DONE)),
             col(Invitation.revoked_at).is_(None),
         )
     )
     if municipality_ids is not None:
         query = query.where(col(Municipality.id).in_(municipality_ids))
-    rows = session.exec(query.order_by(col(Municipality.kommunenummer))).all()
-    addresses = contact_addresses(session)
-    messages, reminded, missing = [], [], []
-    for response, municipality, invitation in rows:
-        assert municipality.id is not None
-        to = addresses.get(municipality.id, [])
-        if not to:
-            missing.append(municipality.name)
-            continue
-        link = invitations.link(
-            invitation, secret_key=settings.resolved_secret_key(), base_url=settings.base_url
-        )
-        messages.append(
-            mail.reminder(settings=settings, to=to, municipality=municipality, round_=round_, link=link)
-        )
-        reminded.append(response)
-    # Send before taking the write lock: an SMTP server may be slow, and the database must not wait for it.
-    mail.send(settings, messages)
-    begin_write(session)
-    now: datetime = utcnow()
-    for response in reminded:
-        session.refresh(response)
-        response.last_reminded_at = now
-    audit.record(
-        session,
-        actor=actor,
-        action="reminder.send",
-        object_type="round",
-        object_id=round_.id,
-        details={"sent": len(reminded), "without_address": missing},
+    targets = session.exec(query.order_by(col(Municipality.kommunenummer))).all()
+    return outbox.queue_for(
+        session, kind=MailKind.reminder, round_=round_, targets=targets, actor=actor, action="reminder.send"
     )
-    session.commit()
-    return ReminderResult(len(reminded), missing, False)

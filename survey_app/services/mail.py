@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
@@ -11,6 +13,9 @@ from survey_app.config import Settings
 from survey_app.dates import format_date
 from survey_app.i18n import t
 from survey_app.models import Municipality, Round
+
+# Seconds for each exchange with the mail server (connect, and each command).
+TIMEOUT = 30
 
 
 def configured(settings: Settings) -> bool:
@@ -58,21 +63,51 @@ def reminder(
     )
 
 
-def send(settings: Settings, messages: list[EmailMessage]) -> None:
-    """Send over one connection. Raises ``smtplib.SMTPException`` or ``OSError`` when the server fails."""
-    if not messages:
-        return
+@contextmanager
+def connect(settings: Settings) -> Iterator[smtplib.SMTP]:
+    """One connection to the county's SMTP server, secured and logged in as configured.
+
+    Raises ``smtplib.SMTPException`` or ``OSError`` when the server fails. Only the outbox sender calls
+    this (services/outbox.py), in its own thread: no request ever waits for the mail server.
+    """
     assert settings.smtp_host
     context = ssl.create_default_context()
     smtp: smtplib.SMTP
     if settings.smtp_security == "ssl":
-        smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, context=context, timeout=30)
+        smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, context=context, timeout=TIMEOUT)
     else:
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT)
     with smtp:
         if settings.smtp_security == "starttls":
             smtp.starttls(context=context)
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password or "")
-        for message in messages:
-            smtp.send_message(message)
+        yield smtp
+
+
+def failure_text(exc: BaseException) -> str:
+    """What went wrong with the mail server, in Norwegian, for the follow-up page (at most 500 characters)."""
+    # Most specific first: every smtplib error is an OSError too.
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refused = ", ".join(f"{to} ({code})" for to, (code, _) in exc.recipients.items())
+        text = f"E-postserveren avviste mottakeren: {refused}."
+    elif isinstance(exc, smtplib.SMTPAuthenticationError):
+        text = f"E-postserveren godtok ikke brukernavnet eller passordet ({exc.smtp_code})."
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        reply = (
+            exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        )
+        text = f"E-postserveren svarte {exc.smtp_code}: {reply}"
+    elif isinstance(exc, smtplib.SMTPServerDisconnected):
+        text = "E-postserveren brøt forbindelsen."
+    elif isinstance(exc, TimeoutError):
+        text = "E-postserveren svarte ikke i tide."
+    elif isinstance(exc, ConnectionRefusedError):
+        text = "Fikk ikke kontakt med e-postserveren: tilkoblingen ble avvist."
+    elif isinstance(exc, ssl.SSLError):
+        text = f"Den sikre forbindelsen til e-postserveren feilet: {exc.reason or exc}."
+    elif isinstance(exc, OSError):
+        text = f"Fikk ikke kontakt med e-postserveren: {exc.strerror or exc}."
+    else:
+        text = f"Sendingen feilet: {exc}"
+    return " ".join(text.split())[:500]
