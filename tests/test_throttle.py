@@ -1,4 +1,4 @@
-"""Login throttling: per account and per client address, shared by every worker through the database."""
+"""Login throttling: per account and address, per account, per address; shared by every worker through the database."""
 
 from __future__ import annotations
 
@@ -70,11 +70,11 @@ def pass_time(session: Session, delta: timedelta) -> None:
     session.commit()
 
 
-def test_five_failures_lock_the_account_even_with_the_right_password(
+def test_five_failures_from_one_address_lock_the_account_there_even_with_the_right_password(
     app: FastAPI, session: Session, admin: str
 ) -> None:
     with client_at(app, "10.0.0.1") as client:
-        for _ in range(throttle.ACCOUNT_LIMIT):
+        for _ in range(throttle.PAIR_LIMIT):
             assert attempt(client, admin, WRONG).status_code == 401
         r = attempt(client, admin, PASSWORD)
         assert r.status_code == 429, r.text
@@ -84,7 +84,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password(
         assert page.find("input", id="email")["value"] == admin  # what was typed is kept
         assert client.get("/ansatt").status_code == 303  # not logged in
         assert attempt(client, admin.upper(), PASSWORD).status_code == 429  # the same account
-    assert audited(session, "login.failed") == throttle.ACCOUNT_LIMIT
+    assert audited(session, "login.failed") == throttle.PAIR_LIMIT
     assert audited(session, "login.throttled") == 1  # once per lock-out, not once per try
     assert "login.throttled" in ACTION_LABELS
     assert outcomes(session) == [LoginOutcome.failed] * 5 + [LoginOutcome.refused] * 2
@@ -93,6 +93,13 @@ def test_five_failures_lock_the_account_even_with_the_right_password(
     make_staff(session, Role.leser)
     with client_at(app, "10.0.0.1") as client:
         assert attempt(client, "leser@fylke.test", PASSWORD).status_code == 303
+    # Nor is the account itself anywhere else: a guesser cannot lock its owner out.
+    with client_at(app, "10.0.0.99") as owner:
+        assert attempt(owner, admin, PASSWORD).status_code == 303
+        assert owner.get("/ansatt").status_code == 200
+    # The owner's login elsewhere does not reopen the account to the guesser's address.
+    with client_at(app, "10.0.0.1") as client:
+        assert attempt(client, admin, PASSWORD).status_code == 429
 
     pass_time(session, throttle.WINDOW - timedelta(minutes=1))
     with client_at(app, "10.0.0.1") as client:
@@ -104,13 +111,50 @@ def test_five_failures_lock_the_account_even_with_the_right_password(
         assert client.get("/ansatt").status_code == 200
 
 
+def test_failures_from_many_addresses_together_lock_the_account_for_everyone(
+    app: FastAPI, session: Session, admin: str
+) -> None:
+    # A guessing attack spread over addresses, none of which fails often enough for its own limit.
+    failures = 0
+    for i in range(1, 100):
+        with client_at(app, f"198.51.100.{i}") as client:
+            for _ in range(throttle.PAIR_LIMIT - 1):
+                if failures < throttle.ACCOUNT_LIMIT:
+                    assert attempt(client, admin, WRONG).status_code == 401
+                    failures += 1
+        if failures == throttle.ACCOUNT_LIMIT:
+            break
+    with client_at(app, "203.0.113.5") as owner:
+        r = attempt(owner, admin, PASSWORD)
+        assert r.status_code == 429 and "For mange forsøk" in r.text
+    fresh(session)
+    [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "login.throttled")).all()
+    assert event.details["limit"] == "account" and event.details["email"] == admin
+    # Another account is not affected.
+    make_staff(session, Role.leser)
+    with client_at(app, "198.51.100.1") as client:
+        assert attempt(client, "leser@fylke.test", PASSWORD).status_code == 303
+
+
+def test_an_ipv6_address_counts_by_its_64_network(app: FastAPI, session: Session, admin: str) -> None:
+    for i in range(throttle.PAIR_LIMIT):  # one machine can take any address in its /64
+        with client_at(app, f"2001:db8:0:7::{i + 1}") as client:
+            assert attempt(client, admin, WRONG).status_code == 401
+    with client_at(app, "2001:db8:0:7::ffff") as client:
+        assert attempt(client, admin, PASSWORD).status_code == 429
+    with client_at(app, "2001:db8:0:8::1") as neighbour:
+        assert attempt(neighbour, admin, PASSWORD).status_code == 303
+    fresh(session)
+    assert set(session.exec(select(LoginAttempt.address))) == {"2001:db8:0:7::/64", "2001:db8:0:8::/64"}
+
+
 def test_a_successful_login_resets_the_account_count(app: FastAPI, session: Session, admin: str) -> None:
     with client_at(app, "10.0.0.2") as client:
         for _ in range(2):
-            for _ in range(throttle.ACCOUNT_LIMIT - 1):
+            for _ in range(throttle.PAIR_LIMIT - 1):
                 assert attempt(client, admin, WRONG).status_code == 401
             assert attempt(client, admin, PASSWORD).status_code == 303
-        for _ in range(throttle.ACCOUNT_LIMIT):
+        for _ in range(throttle.PAIR_LIMIT):
             assert attempt(client, admin, WRONG).status_code == 401
         assert attempt(client, admin, PASSWORD).status_code == 429
 
@@ -119,10 +163,10 @@ def test_twenty_failures_from_one_address_lock_every_account_from_it(
     app: FastAPI, session: Session, admin: str
 ) -> None:
     # A guesser trying many accounts, none of them often enough for its own limit.
-    guessed = [f"gjett{i}@fylke.test" for i in range(throttle.ADDRESS_LIMIT // (throttle.ACCOUNT_LIMIT - 1))]
+    guessed = [f"gjett{i}@fylke.test" for i in range(throttle.ADDRESS_LIMIT // (throttle.PAIR_LIMIT - 1))]
     with client_at(app, "192.0.2.7") as client:
         for email in guessed:
-            for _ in range(throttle.ACCOUNT_LIMIT - 1):
+            for _ in range(throttle.PAIR_LIMIT - 1):
                 assert attempt(client, email, WRONG).status_code == 401
         r = attempt(client, admin, PASSWORD)
         assert r.status_code == 429 and "For mange forsøk" in r.text
@@ -132,6 +176,23 @@ def test_twenty_failures_from_one_address_lock_every_account_from_it(
     # A success does not clear an address: a guesser with one account of their own cannot reset it.
     with client_at(app, "192.0.2.7") as client:
         assert attempt(client, admin, PASSWORD).status_code == 429
+
+
+def test_an_unknown_account_is_throttled_alike_and_what_was_typed_is_not_kept(
+    app: FastAPI, session: Session, admin: str
+) -> None:
+    typed = "Mitt-Hemmelige-Passord-7"  # a password typed in the e-mail field
+    with client_at(app, "10.0.0.4") as client:
+        for _ in range(throttle.PAIR_LIMIT):
+            assert attempt(client, typed, WRONG).status_code == 401
+        r = attempt(client, typed, WRONG)
+        assert r.status_code == 429  # as for a real account: the answer does not tell which exist
+    fresh(session)
+    stored = [repr(tuple(row)) for row in session.exec(select(LoginAttempt))]
+    stored += [repr((e.actor, e.object_id, e.details)) for e in session.exec(select(AuditEvent))]
+    assert stored and not [row for row in stored if typed.lower() in row.lower()]
+    events = session.exec(select(AuditEvent).where(col(AuditEvent.action).like("login.%"))).all()
+    assert {e.details["email"] for e in events} == {users.UNKNOWN_ACCOUNT}
 
 
 @pytest.fixture
@@ -148,7 +209,7 @@ def test_the_count_is_shared_by_every_worker(
     two_workers: tuple[TestClient, TestClient], session: Session, admin: str
 ) -> None:
     a, b = two_workers
-    for i in range(throttle.ACCOUNT_LIMIT):
+    for i in range(throttle.PAIR_LIMIT):
         assert attempt(a if i % 2 else b, admin, WRONG).status_code == 401
     assert attempt(a, admin, PASSWORD).status_code == 429
     assert attempt(b, admin, PASSWORD).status_code == 429

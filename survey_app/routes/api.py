@@ -2,6 +2,8 @@
 
 Authenticated with a personal API token (``Authorization: Bearer isp_…``) that staff make and revoke on
 the «API-nøkler» page; a token reads what its owner may export. Every read is written to the audit log.
+An expired token is told so (401); a token over its rate limit gets 429 with ``Retry-After``
+(``services/api_tokens.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from survey_app import audit, htmx
+from survey_app.dates import format_date
 from survey_app.deps import SessionDep, round_or_404
 from survey_app.models import Round, StaffUser
 from survey_app.permissions import Action, can
@@ -27,16 +30,33 @@ router = APIRouter(prefix="/api/v1", tags=["Innspill API"])
 docs_router = APIRouter()
 
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+# One per process: see services/api_tokens.py on why the rate limit is counted per worker.
+RATE_LIMITER = api_tokens.RateLimiter()
 
 
 def api_user(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> StaffUser:
-    scheme, _, token = (authorization or "").partition(" ")
-    user = api_tokens.authenticate(session, plain=token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
+    scheme, _, plain = (authorization or "").partition(" ")
+    try:
+        use = api_tokens.authenticate(session, plain=plain.strip()) if scheme.lower() == "bearer" else None
+    except api_tokens.TokenExpired as exc:
+        raise HTTPException(
+            401,
+            f"API-nøkkelen gikk ut {format_date(exc.expired_at)}. Lag en ny nøkkel på siden «API-nøkler».",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'},
+        ) from None
+    if use is None:
         raise HTTPException(401, "Mangler gyldig API-nøkkel (Authorization: Bearer …).", headers=UNAUTHORIZED)
-    if not can(user.role, Action.export):
+    wait = RATE_LIMITER.hit(use.token.token_hash)
+    if wait is not None:
+        raise HTTPException(
+            429,
+            f"For mange forespørsler med denne API-nøkkelen: høyst {RATE_LIMITER.limit} i minuttet. "
+            f"Prøv igjen om {wait} sekunder.",
+            headers={"Retry-After": str(wait)},
+        )
+    if not can(use.user.role, Action.export):
         raise HTTPException(403, "Rollen til eieren av nøkkelen gir ikke tilgang til data gjennom API-et.")
-    return user
+    return use.user
 
 
 ApiUser = Annotated[StaffUser, Depends(api_user)]
