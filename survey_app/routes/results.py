@@ -21,6 +21,7 @@ from survey_app.services import compare, exports, responses, results
 from survey_app.services.audit_log import record_read
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import round_regions
+from survey_app.templating import reads_masked
 
 router = APIRouter()
 
@@ -72,7 +73,9 @@ def round_free_text(
 ) -> Response:
     round_, definition = _round_or_404(session, round_id)
     rows = results.load_rows(session, round_id=round_id, region=region or None)
-    found = results.free_texts(definition, rows, question_id=sporsmal or None, query=sok or None)
+    found = results.free_texts(
+        definition, rows, question_id=sporsmal or None, query=sok or None, masked=reads_masked(user)
+    )
     questions = [q for q in definition.questions() if free_text_keys(q)]
     return htmx.render(
         request,

@@ -225,7 +225,7 @@ class FreeText:
     key: str
     municipality: Municipality
     regions: list[str]
-    text: str
+    text: str  # as the viewer may read it: masked when ``free_texts`` was asked to mask
 
 
 def free_texts(
@@ -234,12 +234,17 @@ def free_texts(
     *,
     question_id: str | None = None,
     query: str | None = None,
+    masked: bool = False,
 ) -> list[FreeText]:
     """Every non-empty free text of a shown question, by municipality, then in questionnaire order.
 
     ``question_id`` keeps one question; ``query`` keeps texts containing all its words, ignoring case.
+    ``masked`` (a reader's view, ``templating.reads_masked``) gives each text with its personal data masked
+    and searches the masked text, never the text as written: a search that matched what the page hides
+    would tell a reader a fødselsnummer digit by digit, one search at a time.
     """
     words = _fold(query).split() if query else []
+    as_read = _masked_texts(definition, rows) if masked else None
     found: list[FreeText] = []
     for row in rows:
         for question in definition.questions():
@@ -249,10 +254,31 @@ def free_texts(
                 text = row.values.get(key)
                 if not isinstance(text, str) or not text.strip():
                     continue
+                if as_read is not None:
+                    text = as_read[row.response.id, key]
                 folded = _fold(text)
                 if all(word in folded for word in words):
                     found.append(FreeText(question, key, row.municipality, row.regions, text))
     return found
+
+
+def _masked_texts(definition: QuestionnaireDef, rows: Sequence[Row]) -> dict[tuple[int | None, str], str]:
+    """Every free text of the rows, masked, by (response id, answer key); kept while the answers stand, as
+    a reader's search asks again at every pause in the typing."""
+
+    def compute() -> dict[tuple[int | None, str], str]:
+        # Imported here: the masker loads scikit-learn, which command-line tools need not wait for.
+        from analysis.privacy import mask
+
+        return {
+            (row.response.id, key): mask(text)
+            for row in rows
+            for question in definition.questions()
+            for key in free_text_keys(question)
+            if isinstance(text := row.values.get(key), str)
+        }
+
+    return remembered(("masked_free_texts", id(definition), state_of(r.response for r in rows)), compute)
 
 
 def _fold(text: str) -> str:
