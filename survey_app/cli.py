@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,8 @@ import typer
 import uvicorn
 from sqlmodel import Session, select
 
-from survey_app import audit
-from survey_app.config import Settings
+from survey_app import audit, logfilter
+from survey_app.config import Settings, use_private_file_modes
 from survey_app.db import make_engine, upgrade
 from survey_app.models import Role, Round
 from survey_app.questionnaires import QuestionnaireError, load_file
@@ -46,6 +47,8 @@ def main(
         typer.Option(envvar="SURVEY_APP_DATA_DIR", help="Mappen for databasen og nøkkelen (standard ./var)."),
     ] = None,
 ) -> None:
+    # Before any command writes: the database, the key and exported links are for this account only.
+    use_private_file_modes()
     State.data_dir = data_dir
 
 
@@ -58,6 +61,7 @@ def _settings(**overrides: object) -> Settings:
 @contextmanager
 def _ready_session(settings: Settings) -> Iterator[Session]:
     """A session on an up-to-date schema; the engine is closed afterwards."""
+    _data_dir_if_sqlite(settings)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         upgrade(engine)
@@ -72,7 +76,9 @@ def _backup_engine() -> Iterator[sa.Engine]:
     """The database's engine for backup and restore; a ``BackupError`` ends the command with its message."""
     from survey_app.services import backup
 
-    engine = make_engine(_settings().sqlalchemy_url)
+    settings = _settings()
+    _data_dir_if_sqlite(settings)
+    engine = make_engine(settings.sqlalchemy_url)
     try:
         yield engine
     except backup.BackupError as exc:
@@ -82,6 +88,12 @@ def _backup_engine() -> Iterator[sa.Engine]:
         engine.dispose()
 
 
+def _data_dir_if_sqlite(settings: Settings) -> None:
+    # With PostgreSQL a command that only uses the database need not create the folder.
+    if not settings.database_url:
+        settings.ensure_data_dir()
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     # Workers build their own app from the environment, so hand them the same settings that way.
     os.environ["SURVEY_APP_DATA_DIR"] = str(settings.data_dir)
@@ -89,15 +101,34 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if settings.database_url:
         os.environ["DATABASE_URL"] = settings.database_url
     settings.resolved_secret_key()  # create the shared key before several workers race to
+    _warn_if_others_can_read(settings.data_dir)
+    trusted = settings.trusted_proxies
     uvicorn.run(
         "survey_app.main:app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-For and -Proto are believed only from the proxies named in the settings; uvicorn's
+        # own default (any process on this machine) would let one claim any address to the login throttle.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted,
+        log_config=logfilter.log_config(),
         log_level="info",
     )
+
+
+def _warn_if_others_can_read(data_dir: Path) -> None:
+    """Folders and files made before Innspill kept them private are left as they are, but named."""
+    if not data_dir.is_dir():
+        return
+    paths = [data_dir, *(p for p in data_dir.iterdir() if p.is_file())]
+    if open_ := [p for p in paths if stat.S_IMODE(p.stat().st_mode) & 0o077]:
+        typer.echo(
+            f"Advarsel: andre brukere på maskinen har tilgang til {', '.join(map(str, open_))}. "
+            f"Gjør dem private med: chmod 700 {data_dir} && chmod 600 {data_dir}/*",
+            err=True,
+        )
 
 
 @app.command()
@@ -163,7 +194,10 @@ def demo_command(
 
 def _write_csv(target: Path, rows: list[dict[str, str]]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8") as fh:
+    # The links are credentials: private, also when an older, readable file is written over.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with open(fd, "w", newline="", encoding="utf-8") as fh:
         _write_rows(fh, rows)
 
 

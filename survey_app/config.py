@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import re
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from survey_app.db import MAX_OVERFLOW, POOL_SIZE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Files and folders Innspill creates are its own: the database, the secret key and invitation links are
+# credentials and answers, not for other accounts on the machine (0600 files, 0700 folders).
+PRIVATE_UMASK = 0o077
+# Allowed besides the public address outside production, so a developer's browser and local tools work.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# A host name, a *.domain wildcard (Starlette's TrustedHostMiddleware), or a bracketed IPv6 address.
+_HOST_PATTERN = re.compile(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\]")
 
 
 class Settings(BaseSettings):
@@ -48,6 +60,44 @@ class Settings(BaseSettings):
     smtp_sender: str | None = None
     # Bench-only endpoints (survey_app/routes/bench.py) for `make bench`'s ceilings; never in production.
     bench_routes: bool = False
+    # Host names requests may carry (comma-separated); empty: base_url's host, and outside production also
+    # 127.0.0.1 and localhost. Links and redirects are built from the Host header, so no other may pass.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Reverse proxies (comma-separated IPs or CIDRs) whose X-Forwarded-For/-Proto `survey-app serve`
+    # believes; empty: none, so no one can claim another client address to the login throttle.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, hosts: list[str]) -> list[str]:
+        hosts = [h.strip().lower() for h in hosts]
+        for host in hosts:
+            if not _HOST_PATTERN.fullmatch(host):
+                raise ValueError(
+                    f"SURVEY_APP_ALLOWED_HOSTS: {host!r} is not a host name; give names only, without scheme, "
+                    "port or path (e.g. innspill.fylke.no,*.fylke.no)"
+                )
+        return hosts
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"SURVEY_APP_TRUSTED_PROXIES: {proxy!r} is not an IP address or a network "
+                    "(e.g. 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
+        return proxies
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -61,6 +111,17 @@ class Settings(BaseSettings):
                     "SURVEY_APP_BENCH_ROUTES is for benchmarks only and must be off in production"
                 )
         return self
+
+    @property
+    def host_patterns(self) -> list[str]:
+        """The Host header values a request may carry (for Starlette's TrustedHostMiddleware)."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        host = urlsplit(self.base_url).hostname or "localhost"
+        hosts = [f"[{host}]" if ":" in host else host]
+        if self.environment != "production":
+            hosts += [h for h in LOCAL_HOSTS if h not in hosts]
+        return hosts
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -90,10 +151,33 @@ class Settings(BaseSettings):
             return self.secret_key
         path = self.data_dir / "secret_key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            self.ensure_data_dir()
+            # Written whole to a private file first, then linked into place: another process never reads
+            # a half-written key, and the first of two racing processes wins.
+            fd, partial = tempfile.mkstemp(prefix=".secret_key.", dir=self.data_dir)
+            try:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(48))
+                os.link(partial, path)
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(partial)
         return path.read_text().strip()
+
+    def ensure_data_dir(self) -> Path:
+        """The data dir, made private (0700) if it does not exist yet."""
+        if not self.data_dir.is_dir():
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.data_dir
+
+
+def use_private_file_modes() -> None:
+    """From now on, files this process creates are 0600 and folders 0700 (the umask, set once at start).
+
+    SQLite creates its -wal and -shm files with the database's own mode, so they follow.
+    """
+    os.umask(PRIVATE_UMASK)
 
 
 @lru_cache

@@ -1,8 +1,12 @@
-"""Security headers on every response (pure ASGI, so streaming and errors are covered too)."""
+"""Security headers on every response, and the host check (pure ASGI: streaming and errors are covered too)."""
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from survey_app.config import Settings
 
 # No inline script or style anywhere: htmx is configured by a meta tag, our behaviour is in static/app.js.
 CSP = (
@@ -46,3 +50,48 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+REFUSED_HOST = "Ukjent adresse. Bruk adressen du har fått fra fylkeskommunen.".encode()
+_PASSED = "innspill.host_allowed"
+
+
+class AllowedHosts:
+    """Starlette's ``TrustedHostMiddleware``, answering a request for another host with a 400 in Norwegian.
+
+    Pages, links and redirects are built from the request's Host header (``request.url_for``), so a request
+    that names another host could otherwise get a redirect or a link to it.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.check = TrustedHostMiddleware(self._allowed, allowed_hosts=allowed_hosts, www_redirect=False)
+
+    async def _allowed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[_PASSED] = True
+        await self.app(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.check(scope, receive, send)
+            return
+
+        async def refuse_in_norwegian(message: Message) -> None:
+            if scope.get(_PASSED):
+                await send(message)
+            elif message["type"] == "http.response.start":  # the check's own English 400
+                headers = [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(REFUSED_HOST)).encode()),
+                ]
+                await send({**message, "headers": headers})
+            else:
+                await send({"type": "http.response.body", "body": REFUSED_HOST})
+
+        await self.check(scope, receive, refuse_in_norwegian)
+
+
+def install_host_check(app: FastAPI, settings: Settings) -> None:
+    """Refuse requests whose Host is not one of ``settings.host_patterns`` (outermost of the app's own
+    middleware: call it after the others are added)."""
+    app.add_middleware(AllowedHosts, allowed_hosts=settings.host_patterns)

@@ -314,7 +314,9 @@ def test_a_demo_invitation_link_opens_the_municipalitys_response(cli: Cli) -> No
         if r["kommune"] == "Drammen"
     )
 
-    with TestClient(create_app(cli.settings), follow_redirects=False) as client:
+    with TestClient(
+        create_app(cli.settings), base_url=cli.settings.base_url, follow_redirects=False
+    ) as client:
         opened = client.get(urlsplit(row["url"]).path)
         assert opened.status_code == 303, opened.text
         assert urlsplit(opened.headers["location"]).path == "/svar"
