@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -12,17 +14,30 @@ from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session, col
 
 from survey_app.config import Settings
-from survey_app.errors import LoginRequired, NoRespondentSession
-from survey_app.models import Invitation, Municipality, QuestionnaireVersion, Response, Round, StaffUser
+from survey_app.errors import ChooseForm, LoginRequired, NoRespondentSession, PasswordChangeRequired
+from survey_app.models import (
+    Invitation,
+    Municipality,
+    QuestionnaireVersion,
+    Response,
+    Round,
+    SessionKind,
+    StaffUser,
+    WebSession,
+)
 from survey_app.permissions import Action, can
-from survey_app.services import invitations
+from survey_app.services import invitations, sessions
 from survey_app.services.catalog import WITHOUT_DEFINITION
 from survey_app.services.responses import Draft, draft_of
 
-# Keys of the signed session cookie.
-STAFF_KEY = "staff_user_id"
-INVITATION_KEY = "invitation_id"
-EDITOR_KEY = "editor"
+# Keys of the signed session cookie. It holds only random tokens; what they stand for is on the server
+# (services/sessions.py), so that a session can be ended.
+STAFF_KEY = "staff"
+RESPONDENT_KEY = "svar"  # {slot: token}: a browser may have several invitations open at once
+# The query parameter that names the slot: every link and form of a respondent page carries it, so each tab
+# keeps to its own municipality and questionnaire (templating.with_slot).
+SLOT_PARAM = "s"
+MAX_SLOTS = 8
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -44,21 +59,39 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def optional_staff(request: Request, session: SessionDep) -> StaffUser | None:
-    user_id = request.session.get(STAFF_KEY)
-    if not isinstance(user_id, int):
+def idle_limit(request: Request) -> timedelta:
+    settings: Settings = request.app.state.settings
+    return timedelta(seconds=settings.session_max_age_seconds)
+
+
+# Sync, unlike get_session: these query (and now and then write), which must not happen on the event loop.
+def optional_staff(request: Request, session: SessionDep) -> StaffUser | None:
+    token = request.session.get(STAFF_KEY)
+    if token is None:
         return None
-    user = session.get(StaffUser, user_id)
-    if user is None or not user.is_active:
+    row = sessions.live(session, token=token, kind=SessionKind.staff, idle=idle_limit(request))
+    user = session.get(StaffUser, row.staff_user_id) if row is not None and row.staff_user_id else None
+    if row is None or user is None or not user.is_active:
         request.session.pop(STAFF_KEY, None)
         return None
     request.state.staff_user = user
+    request.state.web_session = row
     return user
 
 
-async def require_staff(user: Annotated[StaffUser | None, Depends(optional_staff)]) -> StaffUser:
+def account_owner(user: Annotated[StaffUser | None, Depends(optional_staff)]) -> StaffUser:
+    """The signed-in staff user, even one who must choose a new password before anything else."""
     if user is None:
         raise LoginRequired()
+    return user
+
+
+AccountDep = Annotated[StaffUser, Depends(account_owner)]
+
+
+def require_staff(user: AccountDep) -> StaffUser:
+    if user.must_change_password:
+        raise PasswordChangeRequired()
     return user
 
 
@@ -115,12 +148,65 @@ _DRAFT_OF_INVITATION = (
 )
 
 
-async def current_draft(request: Request, session: SessionDep) -> Draft:
-    """The response of the invitation in this browser session; nothing else is reachable from it."""
-    invitation_id = request.session.get(INVITATION_KEY)
-    found = None
-    if isinstance(invitation_id, int):
-        found = session.execute(_DRAFT_OF_INVITATION, {"invitation_id": invitation_id}).first()
+@dataclass(frozen=True)
+class Respondent:
+    """The invitation session a respondent page belongs to, and its slot in this browser's cookie."""
+
+    slot: str
+    row: WebSession
+
+
+def open_slots(request: Request, session: Session) -> dict[str, WebSession]:
+    """This browser's live invitation sessions by slot; ended ones are dropped from the cookie."""
+    held = request.session.get(RESPONDENT_KEY)
+    if not isinstance(held, dict):
+        return {}
+    idle = idle_limit(request)
+    found = {
+        slot: row
+        for slot, token in held.items()
+        if (row := sessions.live(session, token=token, kind=SessionKind.respondent, idle=idle)) is not None
+    }
+    if len(found) != len(held):
+        request.session[RESPONDENT_KEY] = {slot: held[slot] for slot in found}
+    return found
+
+
+def current_respondent(request: Request, session: SessionDep) -> Respondent:
+    slots = open_slots(request, session)
+    wanted = request.query_params.get(SLOT_PARAM)
+    if wanted is not None:
+        row = slots.get(wanted)
+    elif len(slots) > 1:
+        # A bookmark or an old page without its slot, while several forms are open: ask which one.
+        raise ChooseForm(choices=describe(session, slots))
+    else:
+        wanted, row = next(iter(slots.items()), ("", None))
+    if row is None:
+        raise NoRespondentSession()
+    request.state.respondent_slot = wanted
+    return Respondent(slot=wanted, row=row)
+
+
+RespondentDep = Annotated[Respondent, Depends(current_respondent)]
+
+
+def describe(session: Session, slots: dict[str, WebSession]) -> list[tuple[str, str]]:
+    """Each slot with what it holds, «Drammen kommune: Kommuneundersøkelsen 2026», in that order."""
+    ids = {row.invitation_id: slot for slot, row in slots.items()}
+    found = session.execute(
+        sa.select(col(Invitation.id), col(Municipality.name), col(Round.title))
+        .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
+        .join(Round, col(Round.id) == col(Invitation.round_id))
+        .where(col(Invitation.id).in_(list(ids)))
+        .order_by(col(Municipality.name), col(Round.title))
+    ).all()
+    return [(ids[invitation_id], f"{name}: {title}") for invitation_id, name, title in found]
+
+
+def current_draft(request: Request, session: SessionDep, respondent: RespondentDep) -> Draft:
+    """The response of this page's invitation session; nothing else is reachable from it."""
+    found = session.execute(_DRAFT_OF_INVITATION, {"invitation_id": respondent.row.invitation_id}).first()
     if found is None or invitations.check(found[0], found[1]) is not None:
         raise NoRespondentSession()
     _, round_, response, municipality, version = found
@@ -128,11 +214,3 @@ async def current_draft(request: Request, session: SessionDep) -> Draft:
 
 
 DraftDep = Annotated[Draft, Depends(current_draft)]
-
-
-async def editor_name(request: Request) -> str:
-    name = request.session.get(EDITOR_KEY)
-    return name if isinstance(name, str) else ""
-
-
-EditorDep = Annotated[str, Depends(editor_name)]

@@ -45,6 +45,18 @@ class NoRespondentSession(Exception):
     """A respondent page was asked for without a valid invitation in the session."""
 
 
+class PasswordChangeRequired(Exception):
+    """A staff user whose password was reset asked for a page before choosing a new password."""
+
+
+class ChooseForm(Exception):
+    """A respondent page without its slot, while this browser has several invitations open."""
+
+    def __init__(self, *, choices: list[tuple[str, str]]) -> None:
+        super().__init__("several invitation sessions are open")
+        self.choices = choices  # (slot, «Kommune: Runde»)
+
+
 def error_page(request: Request, status: int, detail: str | None = None) -> Response:
     context = {"status": status, "title": TITLES.get(status, "Feil"), "detail": detail}
     for name in (f"errors/{status}.html", "errors/error.html"):
@@ -97,6 +109,18 @@ def install(app: FastAPI) -> None:
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password(request: Request, exc: PasswordChangeRequired) -> Response:
+        target = str(request.app.url_path_for("account_password"))
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(ChooseForm)
+    async def _choose(request: Request, exc: ChooseForm) -> Response:
+        status = 200 if request.method == "GET" else 409
+        return render(request, "respondent/choose.html", {"choices": exc.choices}, status_code=status)
 
     @app.exception_handler(NoRespondentSession)
     async def _respondent(request: Request, exc: NoRespondentSession) -> Response:

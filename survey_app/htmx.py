@@ -48,10 +48,12 @@ def flash(request: Request, text: str, kind: str = "success") -> None:
 
 def base_context(request: Request) -> dict[str, Any]:
     """What base.html needs on every page."""
-    from survey_app.deps import INVITATION_KEY  # deps → errors → htmx: imported here to break the cycle
+    from survey_app.deps import RESPONDENT_KEY  # deps → errors → htmx: imported here to break the cycle
 
     settings = request.app.state.settings
-    signed_in = getattr(request.state, "staff_user", None) is not None or INVITATION_KEY in request.session
+    signed_in = getattr(request.state, "staff_user", None) is not None or bool(
+        request.session.get(RESPONDENT_KEY)
+    )
     return {
         # Pages of someone signed in (staff or a municipality) warn before the session ends (static/app.js).
         "session_max_age": settings.session_max_age_seconds if signed_in else None,

@@ -210,6 +210,25 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Runden er avsluttet, og svaret kan ikke lenger endres.",
         "Runden er avslutta, og svaret kan ikkje lenger endrast.",
     ),
+    # several invitations in one browser
+    "confirm_open_title": ("Åpne skjemaet for {name} kommune?", "Opne skjemaet for {name} kommune?"),
+    "confirm_open_text": (
+        "Denne nettleseren har allerede åpent:",
+        "Denne nettlesaren har allereie ope:",
+    ),
+    "confirm_open_why": (
+        "Lenken du fulgte, gjelder {name} kommune. Åpne den bare hvis du skal svare for {name} kommune også. "
+        "Skjemaene du har åpent, virker som før.",
+        "Lenkja du følgde, gjeld {name} kommune. Opne ho berre om du skal svare for {name} kommune òg. "
+        "Skjemaa du har ope, verkar som før.",
+    ),
+    "confirm_open_button": ("Åpne skjemaet for {name} kommune", "Opne skjemaet for {name} kommune"),
+    "confirm_open_back": ("Fortsett på {form}", "Hald fram med {form}"),
+    "choose_title": ("Hvilket skjema vil du fortsette på?", "Kva skjema vil du halde fram med?"),
+    "choose_text": (
+        "Denne nettleseren har flere skjemaer åpne. Velg det du vil fortsette på.",
+        "Denne nettlesaren har fleire skjema opne. Vel det du vil halde fram med.",
+    ),
 }
 
 

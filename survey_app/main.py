@@ -15,15 +15,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
-from survey_app import errors
-from survey_app.config import Settings, get_settings
+from survey_app import errors, logfilter
+from survey_app.config import Settings, get_settings, use_private_file_modes
 from survey_app.csrf import verify_csrf
-from survey_app.db import make_engine, upgrade
-from survey_app.deps import INVITATION_KEY, STAFF_KEY
+from survey_app.db import make_engine, serving_here, upgrade
+from survey_app.deps import RESPONDENT_KEY, STAFF_KEY
 from survey_app.limits import BodySizeLimit, in_range
-from survey_app.middleware import SecurityHeaders
+from survey_app.middleware import SecurityHeaders, install_host_check
 from survey_app.routes import (
     about,
+    account,
     admin,
     analysis,
     api,
@@ -35,6 +36,7 @@ from survey_app.routes import (
     rounds,
     staff,
 )
+from survey_app.services import outbox
 from survey_app.session_renewal import RenewSession
 from survey_app.templating import make_templates
 
@@ -62,6 +64,10 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(engine)
+        serving_here()  # db.begin_write warns if a request writes on this loop
+        # Mail goes out from this thread after the response, never from a request (services/outbox.py).
+        sender = outbox.start_sender(engine, settings)
+        app.state.mail_sender = sender
         # Made here, on the loop that serves (deps.get_session): never more requests using the database at
         # once than the pool has connections, so none blocks the event loop waiting for one.
         slots = settings.database_slots
@@ -74,6 +80,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
             gc.collect()
             gc.freeze()
         yield
+        sender.stop()  # this lifespan's own: tests open several clients on one app
         if owns_engine:  # an engine handed in (tests) belongs to the caller
             engine.dispose()
 
@@ -101,7 +108,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         for n in knowledge.UPLOADS
     }
     app.add_middleware(BodySizeLimit, limits=uploads)
-    app.add_middleware(RenewSession, signed_in_keys=(STAFF_KEY, INVITATION_KEY))  # inside the sessions too
+    app.add_middleware(RenewSession, signed_in_keys=(STAFF_KEY, RESPONDENT_KEY))  # inside the sessions too
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -110,6 +117,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    install_host_check(app, settings)  # the last added, so the outermost: no other code sees a foreign Host
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     checks = [Depends(verify_csrf), Depends(in_range)]
     pages = {"dependencies": checks, "include_in_schema": False}
@@ -118,6 +126,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         about.router,
         respondent.router,
         staff.router,
+        account.router,
         rounds.router,
         results.router,
         admin.router,
@@ -153,4 +162,7 @@ def routes_by_name(routers: list[APIRouter]) -> dict[str, APIRoute]:
 
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` (one app per worker process)."""
+    # What `survey-app serve` does before it starts uvicorn, for an app started without it.
+    use_private_file_modes()
+    logfilter.install()
     return create_app(get_settings())

@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from analysis.settlement_text import number, signed
 from survey_app.dates import format_date, format_datetime, format_time
-from survey_app.forms import Value, display_value, free_text_keys
+from survey_app.forms import Value, display_value
 from survey_app.i18n import template_t
 from survey_app.models import StaffUser
 from survey_app.permissions import Action, can
@@ -44,18 +44,21 @@ def can_do(user: StaffUser | None, action: str) -> bool:
     return user is not None and can(user.role, Action(action))
 
 
-def _reads_masked(context: jinja2.runtime.Context) -> bool:
-    # The same line as the free-text search: who may export raw answers may read them unmasked.
-    user: StaffUser | None = context.get("staff_user")
+def reads_masked(user: StaffUser | None) -> bool:
+    """Whether this viewer reads the answers with personal data masked: a reader (leser) does. Who may
+    export the raw answers anyway (advisers, administrators) reads what was written, and so does a
+    municipality reading its own answer (no staff user)."""
     return user is not None and not can(user.role, Action.export)
 
 
 @jinja2.pass_context
-def reader_view(context: jinja2.runtime.Context, text: str, question: Question, key: str) -> str:
-    """``{{ change.new|reader_view(change.question, change.key) }}``: a free-text answer as this viewer may
-    see it. A reader (leser) gets personal data masked; advisers, and a municipality reading its own
-    answer, see what was written."""
-    if _reads_masked(context) and key in free_text_keys(question):
+def reader_view(context: jinja2.runtime.Context, text: str) -> str:
+    """``{{ line.answer|reader_view }}``: an answer as this viewer may read it, masked for a reader.
+
+    Every answer, not only the free-text keys: an unfinished answer keeps text typed into a number field as
+    typed, and a compared question may have been free text the year before. An option's label or a number
+    has nothing to mask, so a closed answer reads the same."""
+    if reads_masked(context.get("staff_user")):
         # Imported here: the masker loads scikit-learn, which command-line tools need not wait for.
         from analysis.privacy import mask
 
@@ -72,8 +75,8 @@ def display_answer(
     value: Value,
     lang: str = "nb",
 ) -> str:
-    """``display_value`` for templates, with free text masked for readers (``reader_view``)."""
-    return reader_view(context, display_value(definition, question, key, value, lang), question, key)
+    """``display_value`` for templates, masked for readers (``reader_view``)."""
+    return reader_view(context, display_value(definition, question, key, value, lang))
 
 
 @jinja2.pass_context
@@ -84,7 +87,25 @@ def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
     route: APIRoute | None = request.app.state.routes_by_name.get(name)
     if route is None:  # the static files' mount, and anything else not indexed
         return request.url_for(name, **path_params)
-    return route.url_path_for(name, **path_params).make_absolute_url(base_url=request.base_url)
+    url = route.url_path_for(name, **path_params).make_absolute_url(base_url=request.base_url)
+    return with_slot(request, name, url)
+
+
+RESPONDENT_ROUTES = "respondent_"
+
+
+def with_slot(request: Request, name: str, url: URL) -> URL:
+    """A respondent page's link, carrying the page's invitation slot (deps.SLOT_PARAM) along.
+
+    The slot is what keeps two tabs of one browser on their own municipality and questionnaire; a link
+    without it would land on whichever the dependency chose.
+    """
+    slot = getattr(request.state, "respondent_slot", None)
+    if slot and name.startswith(RESPONDENT_ROUTES):
+        from survey_app.deps import SLOT_PARAM  # deps → errors → htmx → templating: imported here
+
+        return url.include_query_params(**{SLOT_PARAM: slot})
+    return url
 
 
 def make_templates(directory: Path) -> Jinja2Blocks:

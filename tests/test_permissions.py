@@ -120,6 +120,24 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
     "audit_log": ("GET", "/ansatt/logg", [LOGIN, LOGIN, 403, 403, 200]),
     "users_page": ("GET", "/ansatt/brukere", [LOGIN, LOGIN, 403, 403, 200]),
     "user_create": ("POST", "/ansatt/brukere", [LOGIN, LOGIN, 403, 403, 422]),
+    "account": ("GET", "/ansatt/konto", [LOGIN, LOGIN, 200, 200, 200]),
+    "account_password": ("GET", "/ansatt/konto/passord", [LOGIN, LOGIN, 200, 200, 200]),
+    # Without the current password: 422, with the message by the field.
+    "account_password_post": ("POST", "/ansatt/konto/passord", [LOGIN, LOGIN, 422, 422, 422]),
+    # Before user_deactivate: a deactivated user's password is not reset (409).
+    "user_reset_password": (
+        "POST",
+        "/ansatt/brukere/{other_user}/tilbakestill-passord",
+        [LOGIN, LOGIN, 403, 403, 200],
+    ),
+    "user_unlock": ("POST", "/ansatt/brukere/{other_user}/las-opp", [LOGIN, LOGIN, 403, 403, 303]),
+    # Someone else's session, or none: 404 (one's own sessions are tested in tests/test_sessions.py).
+    "account_session_end": ("POST", "/ansatt/konto/okter/999999/avslutt", [LOGIN, LOGIN, 404, 404, 404]),
+    "account_sessions_end_others": (
+        "POST",
+        "/ansatt/konto/okter/avslutt-andre",
+        [LOGIN, LOGIN, 303, 303, 303],
+    ),
     "user_deactivate": ("POST", "/ansatt/brukere/{other_user}/deaktiver", [LOGIN, LOGIN, 403, 403, 303]),
     "api_tokens": ("GET", "/ansatt/api-nokler", [LOGIN, LOGIN, 403, 200, 200]),
     "api_token_create": ("POST", "/ansatt/api-nokler", [LOGIN, LOGIN, 403, 201, 201]),
@@ -188,6 +206,8 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
     "round_status": ("POST", "/ansatt/runder/{round}/status", [LOGIN, LOGIN, 403, 403, 303]),
     # Last: it needs a submitted response, which makes the respondent routes above read-only.
     "staff_reopen": ("POST", "/ansatt/svar/{response}/gjenapne", [LOGIN, LOGIN, 403, 303, 303]),
+    # Open to everyone who holds a link; a forged one is «Lenken er ikke gyldig» for all.
+    "invitation_confirm": ("POST", "/i/9999-forged", [404, 404, 404, 404, 404]),
 }
 # Open to everyone by design.
 PUBLIC = {

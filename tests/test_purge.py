@@ -17,15 +17,18 @@ from survey_app.models import (
     AnalysisRun,
     Answer,
     AuditEvent,
+    Invitation,
     Municipality,
     MunicipalityContact,
     Response,
     Role,
     Round,
     RoundStatus,
+    SessionKind,
+    WebSession,
 )
 from survey_app.questionnaires import parse
-from survey_app.services import catalog, register, responses, results, rounds
+from survey_app.services import catalog, register, responses, results, rounds, sessions
 from tests.conftest import csrf_of, fresh
 from tests.factories import PASSWORD, SMALL_QUESTIONNAIRE, make_staff, small_run_results
 
@@ -150,6 +153,17 @@ def test_purge_removes_personal_data_of_old_closed_rounds_and_keeps_the_results(
     session.commit()
     assert len(before["old"]["values"]) == 3 and before["old"]["distributions"]
     assert personal(session, old) == NAMED
+    # A session opened with each round's link: who it was, from which browser and address.
+    for rnd in (old, recent):
+        invitation = session.exec(select(Invitation).where(Invitation.round_id == rnd.id)).first()
+        assert invitation is not None and invitation.id is not None
+        row, _ = sessions.begin(
+            session,
+            kind=SessionKind.respondent,
+            client=sessions.Client(user_agent="Firefox", address="10.0.0.7"),
+            invitation_id=invitation.id,
+        )
+        sessions.set_editor(session, row=row, editor=EDITOR)
 
     dry = purge(settings, "--before", CUTOFF, "--torrkjoring")
     assert dry.exit_code == 0, dry.output
@@ -173,6 +187,10 @@ def test_purge_removes_personal_data_of_old_closed_rounds_and_keeps_the_results(
     assert personal(session, recent) == NAMED, "closed after the date: untouched"
     assert personal(session, still_open) == NAMED, "still open, though past its closing date: untouched"
     assert contacts(session) == {"kari.nordmann@drammen.kommune.no", "postmottak@lier.kommune.no"}
+    left = session.exec(
+        select(Invitation.round_id).join(WebSession, WebSession.invitation_id == Invitation.id)
+    )
+    assert list(left) == [recent.id]
     assert {name: aggregates(session, rnd) for name, rnd in county.items()} == before
     assert session.exec(select(AnalysisRun.results)).all() == [stored]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -28,7 +29,7 @@ def enter(client: TestClient, world: World, kommunenummer: str = "3005") -> str:
     """Open the municipality's link in this client; returns the session's CSRF token."""
     r = client.get(world.link(kommunenummer))
     assert r.status_code == 303, r.text
-    assert r.headers["location"].endswith("/svar")
+    assert urlsplit(r.headers["location"]).path == "/svar"
     return csrf_of(client, "/svar")
 
 
@@ -235,7 +236,7 @@ def test_section_form_without_javascript_saves_and_moves_on(
         "ga": "neste",
     }
     r = client.post("/svar/del/del1", data=form)
-    assert r.status_code == 303 and r.headers["location"].endswith("/svar/del/del2")
+    assert r.status_code == 303 and urlsplit(r.headers["location"]).path == "/svar/del/del2"
     assert stored(session, world) == {"politikk": "ja", "enighet": 3}
 
 
@@ -282,7 +283,7 @@ def test_submit_receipt_read_only_and_reopen(client: TestClient, world: World, s
         "/svar/send-inn",
         data={"csrf_token": csrf, "signer_name": "Kari Leder", "signer_role": "Kommunalsjef"},
     )
-    assert r.status_code == 303 and r.headers["location"].endswith("/svar/kvittering")
+    assert r.status_code == 303 and urlsplit(r.headers["location"]).path == "/svar/kvittering"
     receipt = client.get("/svar/kvittering")
     assert "Kari Leder" in receipt.text and "Sendt inn" in receipt.text and "Nei" in receipt.text
     fresh(session)

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from survey_app.deps import SessionDep
+from survey_app.deps import SessionDep, open_slots, optional_staff
+from survey_app.services import sessions
 from survey_app.session_renewal import renew
 
 router = APIRouter()
@@ -22,8 +23,12 @@ def healthz(session: SessionDep) -> JSONResponse:
 
 
 @router.get("/okt", name="session_keepalive")
-def session_keepalive(request: Request) -> Response:
-    """«Fortsett økten» in the warning before a session ends: renew the cookie of whoever is signed in."""
+def session_keepalive(request: Request, session: SessionDep) -> Response:
+    """«Fortsett økten» in the warning before a session ends: renew the sessions of whoever is signed in."""
     if request.session:
+        rows = list(open_slots(request, session).values())
+        if optional_staff(request, session) is not None:
+            rows.append(request.state.web_session)
+        sessions.touch(session, rows=rows)
         renew(request.session)
     return Response(status_code=204)

@@ -6,18 +6,40 @@ session, so one municipality's link can never reach another's answers.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
 
 from survey_app import htmx
-from survey_app.deps import EDITOR_KEY, INVITATION_KEY, DraftDep, EditorDep, SessionDep
-from survey_app.forms import VERSION_PREFIX, Value, keys_of, selected, stamp, submitted_changes, validate
+from survey_app.csrf import rotate_csrf_token
+from survey_app.deps import (
+    MAX_SLOTS,
+    RESPONDENT_KEY,
+    SLOT_PARAM,
+    DraftDep,
+    RespondentDep,
+    SessionDep,
+    describe,
+    open_slots,
+)
+from survey_app.forms import (
+    VERSION_PREFIX,
+    FormDataDep,
+    Value,
+    keys_of,
+    selected,
+    stamp,
+    submitted_changes,
+    validate,
+)
 from survey_app.i18n import t
+from survey_app.models import Invitation, Municipality, SessionKind, WebSession
 from survey_app.questionnaires import Question, Section
-from survey_app.services import invitations, responses
+from survey_app.services import invitations, responses, sessions
 from survey_app.services.invitations import LinkProblem
 from survey_app.services.responses import Draft, KeyResult, Outcome
 
@@ -49,20 +71,78 @@ LINK_PROBLEMS = {
 }
 
 
+def _link_problem(request: Request, problem: LinkProblem | None) -> Response:
+    status, title, text = LINK_PROBLEMS[problem or LinkProblem.unknown]
+    return htmx.render(
+        request, "respondent/link_problem.html", {"title": title, "text": text}, status_code=status
+    )
+
+
+def _to(request: Request, name: str, slot: str, **params: str) -> str:
+    """A respondent URL of this slot, for a redirect."""
+    return str(request.url_for(name, **params).include_query_params(**{SLOT_PARAM: slot}))
+
+
+def _open(request: Request, session: Session, invitation: Invitation) -> Response:
+    """Begin an invitation session in this browser, beside any others it holds, and go to its start page."""
+    held = open_slots(request, session)
+    slot = next((s for s, row in held.items() if row.invitation_id == invitation.id), None)
+    if slot is None:
+        client = sessions.Client(
+            user_agent=request.headers.get("user-agent", ""),
+            address=request.client.host if request.client else "",
+        )
+        _, token = sessions.begin(
+            session, kind=SessionKind.respondent, client=client, invitation_id=invitation.id
+        )
+        slot = secrets.token_urlsafe(6)
+        tokens = dict(request.session.get(RESPONDENT_KEY) or {})
+        tokens = dict(list(tokens.items())[-(MAX_SLOTS - 1) :])  # the oldest go first; the cookie stays small
+        request.session[RESPONDENT_KEY] = {**tokens, slot: token}
+        rotate_csrf_token(request)  # a token seen before the link was opened is worth nothing after
+    return RedirectResponse(_to(request, "respondent_start", slot), status_code=303)
+
+
 @router.get("/i/{token}", name="invitation_open")
 def invitation_open(token: str, request: Request, session: SessionDep) -> Response:
     found = invitations.resolve(session, token=token)
     if found.problem is not None or found.invitation is None:
-        status, title, text = LINK_PROBLEMS[found.problem or LinkProblem.unknown]
+        return _link_problem(request, found.problem)
+    invitation = found.invitation
+    held = open_slots(request, session)
+    already = any(row.invitation_id == invitation.id for row in held.values())
+    if not already and _municipalities(session, held) - {invitation.municipality_id}:
+        # A link for another municipality than the ones open here (a colleague's link, or one planted by
+        # another site): ask before this browser answers for it too.
         return htmx.render(
-            request, "respondent/link_problem.html", {"title": title, "text": text}, status_code=status
+            request,
+            "respondent/confirm_open.html",
+            {
+                "municipality": session.get(Municipality, invitation.municipality_id),
+                "open_forms": describe(session, held),
+                "token": token,
+            },
         )
-    request.session[INVITATION_KEY] = found.invitation.id
-    return RedirectResponse(request.url_for("respondent_start"), status_code=303)
+    return _open(request, session, invitation)
+
+
+@router.post("/i/{token}", name="invitation_confirm")
+def invitation_confirm(token: str, request: Request, session: SessionDep) -> Response:
+    """«Åpne skjemaet» on the question above."""
+    found = invitations.resolve(session, token=token)
+    if found.problem is not None or found.invitation is None:
+        return _link_problem(request, found.problem)
+    return _open(request, session, found.invitation)
+
+
+def _municipalities(session: Session, slots: dict[str, WebSession]) -> set[int]:
+    """The municipalities this browser's open invitation sessions answer for."""
+    ids = [row.invitation_id for row in slots.values()]
+    return set(session.exec(select(Invitation.municipality_id).where(col(Invitation.id).in_(ids))))
 
 
 @router.get("/svar", name="respondent_start")
-def start(request: Request, draft: DraftDep, editor: EditorDep) -> Response:
+def start(request: Request, draft: DraftDep, respondent: RespondentDep) -> Response:
     sections = [(s, responses.progress(draft, s)) for s in draft.definition.sections]
     return htmx.render(
         request,
@@ -71,7 +151,7 @@ def start(request: Request, draft: DraftDep, editor: EditorDep) -> Response:
             "draft": draft,
             "lang": draft.lang,
             "sections": sections,
-            "editor": editor,
+            "editor": respondent.row.editor,
             "total": responses.progress(draft),
         },
     )
@@ -79,11 +159,15 @@ def start(request: Request, draft: DraftDep, editor: EditorDep) -> Response:
 
 @router.post("/svar/navn", name="respondent_editor")
 def set_editor(
-    request: Request, draft: DraftDep, editor: Annotated[str, Form(max_length=1000)] = ""
+    request: Request,
+    draft: DraftDep,
+    session: SessionDep,
+    respondent: RespondentDep,
+    editor: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     # Shown to colleagues next to what this person saves; not required, and never more than a label.
-    request.session[EDITOR_KEY] = " ".join(editor.split())[:100]
-    return RedirectResponse(request.url_for("respondent_start"), status_code=303)
+    sessions.set_editor(session, row=respondent.row, editor=" ".join(editor.split())[:100])
+    return RedirectResponse(_to(request, "respondent_start", respondent.slot), status_code=303)
 
 
 # --- sections ---------------------------------------------------------------------------------------
@@ -176,12 +260,17 @@ def section_page(section_id: str, request: Request, draft: DraftDep) -> Response
 
 
 @router.post("/svar/del/{section_id}", name="respondent_section_save")
-async def section_save(
-    section_id: str, request: Request, draft: DraftDep, session: SessionDep, editor: EditorDep
+def section_save(
+    section_id: str,
+    request: Request,
+    draft: DraftDep,
+    session: SessionDep,
+    respondent: RespondentDep,
+    form: FormDataDep,
 ) -> Response:
     """The no-JavaScript path: save the whole section, then go on (or show what needs attention)."""
     section, previous, following = _section_or_404(draft, section_id)
-    form = await request.form()
+    editor = respondent.row.editor
     changes = {}
     for question in section.questions:
         changes.update(submitted_changes(draft.definition, form, only=question))
@@ -193,17 +282,18 @@ async def section_save(
     if view.conflicts or any(r.outcome == Outcome.refused for r in results):
         return htmx.render(request, "respondent/section.html", _section_context(draft, section_id, view))
     go = form.get("ga")
+    slot = respondent.slot
     if go == "forrige" and previous:
-        target = request.url_for("respondent_section", section_id=previous.id)
+        target = _to(request, "respondent_section", slot, section_id=previous.id)
     elif go == "neste":
         target = (
-            request.url_for("respondent_section", section_id=following.id)
+            _to(request, "respondent_section", slot, section_id=following.id)
             if following
-            else request.url_for("respondent_review")
+            else _to(request, "respondent_review", slot)
         )
     else:
-        target = request.url_for("respondent_section", section_id=section.id)
-    return RedirectResponse(str(target), status_code=303)
+        target = _to(request, "respondent_section", slot, section_id=section.id)
+    return RedirectResponse(target, status_code=303)
 
 
 def _question_or_404(draft: Draft, question_id: str) -> tuple[Section, Question]:
@@ -225,16 +315,20 @@ def question_fragment(question_id: str, request: Request, draft: DraftDep) -> Re
 
 
 @router.post("/svar/sporsmal/{question_id}", name="respondent_autosave")
-async def autosave(
-    question_id: str, request: Request, draft: DraftDep, session: SessionDep, editor: EditorDep
+def autosave(
+    question_id: str,
+    request: Request,
+    draft: DraftDep,
+    session: SessionDep,
+    respondent: RespondentDep,
+    form: FormDataDep,
 ) -> Response:
     """Save one question (htmx, on change and after a pause in typing) and report how it went."""
     section, question = _question_or_404(draft, question_id)
     before = responses.visible_ids(draft.definition, draft.values())
-    form = await request.form()
     changes = submitted_changes(draft.definition, form, only=question)
     try:
-        results = responses.save(session, draft=draft, changes=changes, editor=editor)
+        results = responses.save(session, draft=draft, changes=changes, editor=respondent.row.editor)
     except responses.ReadOnly as exc:
         return htmx.render(
             request,
@@ -300,6 +394,7 @@ def submit(
     request: Request,
     draft: DraftDep,
     session: SessionDep,
+    respondent: RespondentDep,
     signer_name: Annotated[str, Form(max_length=5000)] = "",
     signer_role: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
@@ -318,13 +413,13 @@ def submit(
         raise HTTPException(409, str(exc)) from None
     if remaining:
         return _review(request, draft, signer=signer, status_code=422)
-    return RedirectResponse(request.url_for("respondent_receipt"), status_code=303)
+    return RedirectResponse(_to(request, "respondent_receipt", respondent.slot), status_code=303)
 
 
 @router.get("/svar/kvittering", name="respondent_receipt")
-def receipt(request: Request, draft: DraftDep) -> Response:
+def receipt(request: Request, draft: DraftDep, respondent: RespondentDep) -> Response:
     if draft.response.submitted_at is None:
-        return RedirectResponse(request.url_for("respondent_review"), status_code=303)
+        return RedirectResponse(_to(request, "respondent_review", respondent.slot), status_code=303)
     return htmx.render(
         request,
         "respondent/receipt.html",

@@ -8,13 +8,16 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from survey_app import audit, htmx
 from survey_app.csrf import rotate_csrf_token
-from survey_app.deps import STAFF_KEY, OptionalStaffDep, Reopener, SessionDep, Viewer
+from survey_app.deps import STAFF_KEY, OptionalStaffDep, Reopener, SessionDep, Viewer, optional_staff
 from survey_app.models import Response as SurveyResponse
+from survey_app.models import SessionKind
 from survey_app.permissions import ROLE_LABELS, Action, can
-from survey_app.services import responses, rounds, throttle
+from survey_app.services import responses, rounds, sessions, throttle
+from survey_app.services.sessions import EndReason
 
 router = APIRouter()
 
@@ -87,14 +90,27 @@ def login(
             },
             status_code=401,
         )
-    request.session[STAFF_KEY] = user.id
+    _end_staff_session(request, session, reason=EndReason.logout)  # someone else's, on a shared machine
+    client = sessions.Client(user_agent=request.headers.get("user-agent", ""), address=address)
+    _, token = sessions.begin(session, kind=SessionKind.staff, client=client, staff_user_id=user.id)
+    request.session[STAFF_KEY] = token
     rotate_csrf_token(request)  # a token seen before signing in is worth nothing after
+    if user.must_change_password:
+        return RedirectResponse(request.url_for("account_password"), status_code=303)
     return RedirectResponse(_safe_next(neste) or str(request.url_for("staff_rounds")), status_code=303)
 
 
-@router.post("/ansatt/logg-ut", name="staff_logout")
-def logout(request: Request) -> Response:
+def _end_staff_session(request: Request, session: Session, *, reason: str) -> None:
+    if optional_staff(request, session) is not None:
+        user = request.state.staff_user
+        sessions.end(session, row=request.state.web_session, reason=reason, actor=audit.staff_actor(user))
     request.session.pop(STAFF_KEY, None)
+
+
+@router.post("/ansatt/logg-ut", name="staff_logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    """Ends the session on the server: a copy of the cookie opens nothing after this."""
+    _end_staff_session(request, session, reason=EndReason.logout)
     return RedirectResponse(request.url_for("staff_login"), status_code=303)
 
 

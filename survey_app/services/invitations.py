@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from survey_app import audit
 from survey_app.cells import neutralise
-from survey_app.config import Settings
 from survey_app.db import begin_write
-from survey_app.models import Invitation, Municipality, Round, RoundStatus, utcnow
+from survey_app.models import Invitation, MailKind, Municipality, Round, RoundStatus, utcnow
 from survey_app.security import invitation_token, new_salt, token_hash
-from survey_app.services import mail, register
+from survey_app.services import outbox, sessions
+from survey_app.services.sessions import EndReason
 
 
 class LinkProblem(enum.StrEnum):
@@ -100,12 +100,15 @@ def regenerate(session: Session, *, invitation: Invitation, secret_key: str, act
     invitation.salt = new_salt()
     invitation.token_hash = token_hash(invitation_token(secret_key, invitation.id, invitation.salt))
     invitation.revoked_at = None
+    # Sessions opened with the old link end too: whoever had it must now have the new one.
+    ended = sessions.end_for_invitation(session, invitation_id=invitation.id, reason=EndReason.new_link)
     audit.record(
         session,
         actor=actor,
         action="invitation.regenerate",
         object_type="invitation",
         object_id=invitation.id,
+        details={"sessions_ended": ended},
     )
     session.commit()
     return invitation
@@ -115,8 +118,15 @@ def revoke(session: Session, *, invitation: Invitation, actor: str) -> Invitatio
     begin_write(session)
     session.refresh(invitation)
     invitation.revoked_at = utcnow()
+    assert invitation.id is not None
+    ended = sessions.end_for_invitation(session, invitation_id=invitation.id, reason=EndReason.link_revoked)
     audit.record(
-        session, actor=actor, action="invitation.revoke", object_type="invitation", object_id=invitation.id
+        session,
+        actor=actor,
+        action="invitation.revoke",
+        object_type="invitation",
+        object_id=invitation.id,
+        details={"sessions_ended": ended},
     )
     session.commit()
     return invitation
@@ -136,41 +146,23 @@ def record_export(session: Session, *, round_id: int, rows: int, actor: str) -> 
     session.commit()
 
 
-@dataclass(frozen=True)
-class Sent:
-    sent: int
-    without_address: list[str]
+def send_all(session: Session, *, round_: Round, actor: str) -> outbox.Queued:
+    """Queue an e-mail with its link to each invited municipality's contact addresses; commits.
 
-
-def send_all(session: Session, *, round_: Round, settings: Settings, actor: str) -> Sent:
-    """E-mail each invited municipality its link, in its målform, to its contact addresses."""
-    rows = session.exec(
+    The outbox's sender writes each in the municipality's målform and mails it after the response
+    (services/outbox.py).
+    """
+    targets = session.exec(
         select(Invitation, Municipality)
         .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
         .where(Invitation.round_id == round_.id, col(Invitation.revoked_at).is_(None))
         .order_by(Municipality.kommunenummer)
     ).all()
-    addresses = register.contact_addresses(session)
-    messages, missing = [], []
-    secret = settings.resolved_secret_key()
-    for invitation, municipality in rows:
-        to = addresses.get(municipality.id or 0, [])
-        if not to:
-            missing.append(municipality.name)
-            continue
-        url = link(invitation, secret_key=secret, base_url=settings.base_url)
-        messages.append(
-            mail.invitation(settings=settings, to=to, municipality=municipality, round_=round_, link=url)
-        )
-    mail.send(settings, messages)  # before the write lock: SMTP may be slow
-    begin_write(session)
-    audit.record(
+    return outbox.queue_for(
         session,
+        kind=MailKind.invitation,
+        round_=round_,
+        targets=targets,
         actor=actor,
         action="invitations.send",
-        object_type="round",
-        object_id=round_.id,
-        details={"sent": len(messages), "without_address": missing},
     )
-    session.commit()
-    return Sent(len(messages), missing)

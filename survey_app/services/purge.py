@@ -23,7 +23,17 @@ from sqlmodel import Session, col, func, select
 
 from survey_app import audit
 from survey_app.db import begin_write
-from survey_app.models import Answer, AuditEvent, MunicipalityContact, Response, Round, RoundStatus
+from survey_app.models import (
+    Answer,
+    AuditEvent,
+    Invitation,
+    MailOutbox,
+    MunicipalityContact,
+    Response,
+    Round,
+    RoundStatus,
+    WebSession,
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,19 @@ def purge(session: Session, *, before: date, actor: str, dry_run: bool = False) 
         event.actor = ":".join(event.actor.split(":")[:2])
     session.execute(
         sa.delete(MunicipalityContact).where(contacts).execution_options(synchronize_session=False)
+    )
+    # The mail to those rounds' contacts (its addresses), and the sessions opened with their links: who typed
+    # what name, from which browser and address.
+    session.execute(
+        sa.delete(MailOutbox)
+        .where(col(MailOutbox.round_id).in_(round_ids))
+        .execution_options(synchronize_session=False)
+    )
+    invited = select(Invitation.id).where(col(Invitation.round_id).in_(round_ids))
+    session.execute(
+        sa.delete(WebSession)
+        .where(col(WebSession.invitation_id).in_(invited))
+        .execution_options(synchronize_session=False)
     )
     audit.record(
         session,

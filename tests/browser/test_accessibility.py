@@ -285,14 +285,21 @@ def _(page: Page, site: Site) -> None:
 # The municipality's respondent.
 
 
-def section(page: Page, site: Site, link: str, section_id: str) -> None:
+def open_link(page: Page, site: Site, link: str) -> None:
+    """Open an invitation link as a browser holding no other: a link for a second municipality would
+    first ask (respondent/confirm_open.html), and pages without their slot would ask which form."""
+    page.context.clear_cookies()
     goto(page, site.url + site.links[link])
+
+
+def section(page: Page, site: Site, link: str, section_id: str) -> None:
+    open_link(page, site, link)
     goto(page, f"{site.url}/svar/del/{section_id}")
 
 
 @case("respondent", "invitation landing")
 def _(page: Page, site: Site) -> None:
-    goto(page, site.url + site.links["not_started"])
+    open_link(page, site, "not_started")
     expect(page.get_by_role("link", name=re.compile("Begynn|Byrj"))).to_be_visible()
 
 
@@ -315,9 +322,26 @@ for _section_id in SECTIONS:
     case("respondent", f"section {_section_id}")(draft_section(_section_id))
 
 
+@case("respondent", "a second municipality's link asks first")
+def _(page: Page, site: Site) -> None:
+    open_link(page, site, "draft")
+    goto(page, site.url + site.links["consultation"])  # another municipality's
+    expect(page.get_by_role("button", name=re.compile("Åpne skjemaet|Opne skjemaet"))).to_be_visible()
+
+
+@case("respondent", "several forms open: which one")
+def _(page: Page, site: Site) -> None:
+    open_link(page, site, "draft")
+    goto(page, site.url + site.links["consultation"])
+    page.get_by_role("button", name=re.compile("Åpne skjemaet|Opne skjemaet")).click()
+    expect(page.locator("form.section-form, a:has-text('Begynn'), a:has-text('Byrj')").first).to_be_visible()
+    goto(page, site.url + "/svar")
+    expect(page.get_by_role("heading", name=re.compile("Hvilket skjema|Kva skjema"))).to_be_visible()
+
+
 @case("respondent", "consultation topic")
 def _(page: Page, site: Site) -> None:
-    goto(page, site.url + site.links["consultation"])
+    open_link(page, site, "consultation")
     page.get_by_role("link", name=re.compile("Begynn|Byrj")).click()
     expect(page.locator("form.section-form")).to_be_visible()
 
@@ -355,14 +379,14 @@ def _(page: Page, site: Site) -> None:
 
 @case("respondent", "review with what is missing")
 def _(page: Page, site: Site) -> None:
-    goto(page, site.url + site.links["draft"])
+    open_link(page, site, "draft")
     goto(page, site.url + "/svar/oppsummering")
     expect(page.locator("#feiloppsummering")).to_be_visible()
 
 
 @case("respondent", "sign-off without name and role")
 def _(page: Page, site: Site) -> None:
-    goto(page, site.url + site.links["draft"])
+    open_link(page, site, "draft")
     goto(page, site.url + "/svar/oppsummering")
     page.get_by_role("button", name="Send inn svaret").click()
     expect(page.locator("#signer_name-error")).to_be_visible()
@@ -370,12 +394,12 @@ def _(page: Page, site: Site) -> None:
 
 @case("respondent", "start page after submission")
 def _(page: Page, site: Site) -> None:
-    goto(page, site.url + site.links["submitted"])
+    open_link(page, site, "submitted")
 
 
 @case("respondent", "receipt")
 def _(page: Page, site: Site) -> None:
-    goto(page, site.url + site.links["submitted"])
+    open_link(page, site, "submitted")
     goto(page, site.url + "/svar/kvittering")
 
 
@@ -387,7 +411,7 @@ def _(page: Page, site: Site) -> None:
 
 @case("respondent", "read-only review after submission")
 def _(page: Page, site: Site) -> None:
-    goto(page, site.url + site.links["submitted"])
+    open_link(page, site, "submitted")
     goto(page, site.url + "/svar/oppsummering")
 
 
@@ -502,6 +526,20 @@ def _(page: Page, site: Site) -> None:
 @case("admin", "a response for print")
 def _(page: Page, site: Site) -> None:
     goto(page, f"{site.url}/ansatt/svar/{site.submitted_response}/utskrift")
+
+
+@case("admin", "my account with its sessions")
+def _(page: Page, site: Site) -> None:
+    goto(page, site.url + "/ansatt/konto")
+    expect(page.get_by_text("(denne økten)")).to_be_visible()
+
+
+@case("admin", "my account: password change with errors")
+def _(page: Page, site: Site) -> None:
+    goto(page, site.url + "/ansatt/konto")
+    page.get_by_label("Nytt passord", exact=True).fill("passord12345")
+    page.get_by_role("button", name="Bytt passord").click()
+    expect(page.locator("#feiloppsummering")).to_be_visible()
 
 
 @case("admin", "users with an error")
@@ -623,6 +661,7 @@ NARROW = {
     "respondent: review with what is missing",
     "respondent: receipt",
     "admin: users with an error",
+    "admin: my account with its sessions",
     "admin: results filtered (htmx)",
     "admin: analysis",
     "admin: recommendation scenarios",

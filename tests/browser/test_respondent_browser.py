@@ -72,7 +72,7 @@ def test_a_failed_save_is_shown_and_retried(
         else:
             route.continue_()
 
-    page.route("**/svar/sporsmal/kommentar", flaky)
+    page.route("**/svar/sporsmal/kommentar?*", flaky)
     comment = page.get_by_label("Andre kommentarer")
     comment.fill("Tekst som ikke må forsvinne")
     expect(page.locator("#status-kommentar")).to_contain_text("Ikke lagret ennå")
