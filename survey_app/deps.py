@@ -41,9 +41,9 @@ MAX_SLOTS = 8
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    # async, as are the dependencies below: a sync one runs in the thread pool, and the hops there and back
-    # cost an autosave about a third of its CPU (bench/request_cost.py). Making a Session does no I/O; a
-    # sync route's queries still run in its thread.
+    # async, as are the dependencies below that do no I/O: a sync one runs in the thread pool, and the hops
+    # there and back cost an autosave about a third of its CPU (bench/request_cost.py). Making a Session
+    # does no I/O; a sync route's queries still run in its thread.
     slots: asyncio.Semaphore | None = request.app.state.database_slots  # None on SQLite: no limit
     async with slots if slots is not None else contextlib.nullcontext():
         with Session(request.app.state.engine, expire_on_commit=False) as session:
@@ -64,7 +64,7 @@ def idle_limit(request: Request) -> timedelta:
     return timedelta(seconds=settings.session_max_age_seconds)
 
 
-# Sync, unlike get_session: these query (and now and then write), which must not happen on the event loop.
+# Sync, unlike get_session: it queries (and now and then writes), which must not happen on the event loop.
 def optional_staff(request: Request, session: SessionDep) -> StaffUser | None:
     token = request.session.get(STAFF_KEY)
     if token is None:
@@ -79,7 +79,7 @@ def optional_staff(request: Request, session: SessionDep) -> StaffUser | None:
     return user
 
 
-def account_owner(user: Annotated[StaffUser | None, Depends(optional_staff)]) -> StaffUser:
+async def account_owner(user: Annotated[StaffUser | None, Depends(optional_staff)]) -> StaffUser:
     """The signed-in staff user, even one who must choose a new password before anything else."""
     if user is None:
         raise LoginRequired()
@@ -89,7 +89,7 @@ def account_owner(user: Annotated[StaffUser | None, Depends(optional_staff)]) ->
 AccountDep = Annotated[StaffUser, Depends(account_owner)]
 
 
-def require_staff(user: AccountDep) -> StaffUser:
+async def require_staff(user: AccountDep) -> StaffUser:
     if user.must_change_password:
         raise PasswordChangeRequired()
     return user
@@ -172,7 +172,7 @@ def open_slots(request: Request, session: Session) -> dict[str, WebSession]:
     return found
 
 
-def current_respondent(request: Request, session: SessionDep) -> Respondent:
+def current_respondent(request: Request, session: SessionDep) -> Respondent:  # sync: it queries
     slots = open_slots(request, session)
     wanted = request.query_params.get(SLOT_PARAM)
     if wanted is not None:
@@ -192,7 +192,7 @@ RespondentDep = Annotated[Respondent, Depends(current_respondent)]
 
 
 def describe(session: Session, slots: dict[str, WebSession]) -> list[tuple[str, str]]:
-    """Each slot with what it holds, «Drammen kommune: Kommuneundersøkelsen 2026», in that order."""
+    """Each slot with what it holds («Drammen kommune: Kommuneundersøkelsen 2026»), in that order."""
     ids = {row.invitation_id: slot for slot, row in slots.items()}
     found = session.execute(
         sa.select(col(Invitation.id), col(Municipality.name), col(Round.title))
@@ -201,10 +201,10 @@ def describe(session: Session, slots: dict[str, WebSession]) -> list[tuple[str, 
         .where(col(Invitation.id).in_(list(ids)))
         .order_by(col(Municipality.name), col(Round.title))
     ).all()
-    return [(ids[invitation_id], f"{name}: {title}") for invitation_id, name, title in found]
+    return [(ids[invitation_id], f"{name} kommune: {title}") for invitation_id, name, title in found]
 
 
-def current_draft(request: Request, session: SessionDep, respondent: RespondentDep) -> Draft:
+def current_draft(request: Request, session: SessionDep, respondent: RespondentDep) -> Draft:  # sync, too
     """The response of this page's invitation session; nothing else is reachable from it."""
     found = session.execute(_DRAFT_OF_INVITATION, {"invitation_id": respondent.row.invitation_id}).first()
     if found is None or invitations.check(found[0], found[1]) is not None:

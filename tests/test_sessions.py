@@ -256,13 +256,13 @@ def test_two_invitations_in_one_browser_each_keep_their_own_tab(
     consultation = consultation_for(session, settings, world)
     with TestClient(app, follow_redirects=False) as browser:
         survey_slot = slot_of(browser.get(world.link("3005")).headers["location"])
+        csrf = csrf_of(browser, f"/svar?s={survey_slot}")  # the first tab's, from before the second opens
         # The same municipality's second link: no question asked, a second tab.
         r = browser.get(consultation["3005"])
         assert r.status_code == 303
         consultation_slot = slot_of(r.headers["location"])
         assert consultation_slot != survey_slot
 
-        csrf = csrf_of(browser, f"/svar?s={survey_slot}")
         for slot, text in ((survey_slot, "Fra undersøkelsen"), (consultation_slot, "Fra høringen")):
             page = browser.get(f"/svar/del/del2?s={slot}")
             assert page.status_code == 200

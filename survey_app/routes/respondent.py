@@ -20,6 +20,7 @@ from survey_app.deps import (
     MAX_SLOTS,
     RESPONDENT_KEY,
     SLOT_PARAM,
+    STAFF_KEY,
     DraftDep,
     RespondentDep,
     SessionDep,
@@ -99,7 +100,10 @@ def _open(request: Request, session: Session, invitation: Invitation) -> Respons
         tokens = dict(request.session.get(RESPONDENT_KEY) or {})
         tokens = dict(list(tokens.items())[-(MAX_SLOTS - 1) :])  # the oldest go first; the cookie stays small
         request.session[RESPONDENT_KEY] = {**tokens, slot: token}
-        rotate_csrf_token(request)  # a token seen before the link was opened is worth nothing after
+        if not held and STAFF_KEY not in request.session:
+            # A token seen before the link was opened is worth nothing after; but a browser already signed
+            # in keeps its token, or its open tabs could save nothing more.
+            rotate_csrf_token(request)
     return RedirectResponse(_to(request, "respondent_start", slot), status_code=303)
 
 

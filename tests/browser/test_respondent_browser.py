@@ -80,3 +80,31 @@ def test_a_failed_save_is_shown_and_retried(
     expect(page.locator("#status-kommentar")).to_contain_text("Lagret kl.", timeout=10_000)
     page.reload()
     expect(page.get_by_label("Andre kommentarer")).to_have_value("Tekst som ikke må forsvinne")
+
+
+def test_two_invitations_in_two_tabs_each_save_to_their_own(
+    live_server: str, page: Page, session: Session, settings: Settings
+) -> None:
+    """The survey in one tab and the consultation in another (same coordinator, same browser): the first tab
+    goes on saving to the survey after the second is opened, and a reload shows each its own."""
+    from tests.test_sessions import consultation_for
+
+    world = make_world(session, settings)
+    consultation = consultation_for(session, settings, world)
+    survey_tab = page
+    survey_tab.goto(live_server + world.link("3005"))
+    survey_tab.get_by_role("link", name=re.compile("Begynn på skjemaet")).click()
+    survey_tab.get_by_role("button", name="Neste del").click()
+
+    consultation_tab = page.context.new_page()
+    consultation_tab.goto(live_server + consultation["3005"])
+    consultation_tab.get_by_role("link", name=re.compile("Begynn på skjemaet")).click()
+    consultation_tab.get_by_role("button", name="Neste del").click()
+
+    for tab, text in ((survey_tab, "Svar i undersøkelsen"), (consultation_tab, "Svar i høringen")):
+        tab.bring_to_front()
+        tab.get_by_label("Andre kommentarer").fill(text)
+        expect(tab.locator("#status-kommentar")).to_contain_text("Lagret kl.")
+    for tab, text in ((survey_tab, "Svar i undersøkelsen"), (consultation_tab, "Svar i høringen")):
+        tab.reload()
+        expect(tab.get_by_label("Andre kommentarer")).to_have_value(text)
