@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format clean check-python migration bench system-deps
+.PHONY: run test test-fast lint format clean check-python migration bench system-deps
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Innspill trenger Python 3.11 eller nyere (fant " + sys.version.split()[0] + "). Sett PYTHON=python3.11 eller nyere.")'
@@ -39,6 +39,12 @@ run: $(VENV)/.installed system-deps
 
 test: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m pytest
+
+# The everyday loop: everything but the browser, the served durability runs, the fuzzing and the analysis
+# library's model checks (all of which `make test` and CI run).
+test-fast: $(VENV)/.installed-test system-deps
+	$(BIN)/python -m pytest -q -x -m "not browser" --ignore=tests/browser --ignore=tests/test_durability.py \
+	  --ignore=tests/test_fuzz.py --ignore=tests/analysis
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
