@@ -9,8 +9,10 @@ PORT ?= 8000
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Innspill trenger Python 3.11 eller nyere (fant " + sys.version.split()[0] + "). Sett PYTHON=python3.11 eller nyere.")'
 
-# Debian libraries WeasyPrint needs to write PDF (Pango, HarfBuzz's subsetter) and fonts without a network.
-SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation
+# Debian libraries WeasyPrint needs to write PDF (Pango, HarfBuzz's subsetter) and fonts without a network;
+# hunspell's official-norm dictionaries, which the tests check bokmål and nynorsk texts with.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation \
+  hunspell hunspell-no
 system-deps:
 	@missing=$$(for p in $(SYSTEM_LIBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

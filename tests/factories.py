@@ -104,7 +104,12 @@ class World:
         ).one()
 
 
-REGISTER_CSV = "kommunenummer,name,region\n3005,Drammen,Drammensregionen\n3043,Ål,Hallingdal\n3049,Lier,Drammensregionen\n"
+REGISTER_CSV = (
+    "kommunenummer,name,region,malform\n"
+    "3005,Drammen,Drammensregionen,nb\n"
+    "3043,Ål,Hallingdal,nn\n"
+    "3049,Lier,Drammensregionen,nb\n"
+)
 
 
 def make_world(

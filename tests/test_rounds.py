@@ -57,10 +57,10 @@ def admin(client: TestClient, session: Session) -> str:
 
 
 def add_contacts(session: Session) -> None:
-    csv = REGISTER_CSV.replace("kommunenummer,name,region", "kommunenummer,name,region,epost")
-    csv = csv.replace("Drammensregionen\n3043", "Drammensregionen,post@drammen.kommune.test\n3043")
-    csv = csv.replace("Hallingdal\n", "Hallingdal,post@al.kommune.test; flyktning@al.kommune.test\n")
-    csv = csv.replace("3049,Lier,Drammensregionen\n", "3049,Lier,Drammensregionen,\n")
+    csv = REGISTER_CSV.replace("region,malform\n", "region,malform,epost\n")
+    csv = csv.replace("Drammensregionen,nb\n3043", "Drammensregionen,nb,post@drammen.kommune.test\n3043")
+    csv = csv.replace("Hallingdal,nn\n", "Hallingdal,nn,post@al.kommune.test; flyktning@al.kommune.test\n")
+    csv = csv.replace("3049,Lier,Drammensregionen,nb\n", "3049,Lier,Drammensregionen,nb,\n")
     register.load_register(session, rows=register.parse_register(csv), county_name="Testfylket", actor="test")
 
 

@@ -53,6 +53,22 @@ SAMPLE_TEXTS = [
     "Vi ønsker mer samskaping mellom stat, fylke og kommune, med felles kontaktpunkter og tydelige roller.",
 ]
 
+# The same, in nynorsk: what a municipality that has chosen nynorsk writes (checked with hunspell nn_NO).
+SAMPLE_TEXTS_NN = [
+    "Vi treng meir samarbeid med frivillige lag og foreiningar om språkpraksis for deltakarar i introduksjonsprogrammet.",
+    "Biblioteket har språkkafé kvar veke og leksehjelp to dagar i veka. Frivilligsentralen driv ein møteplass for nye innbyggjarar.",
+    "Kommunen manglar ein oppdatert plan for integreringsarbeidet. Vi ønskjer rettleiing frå fylkeskommunen om korleis planen kan byggjast opp.",
+    "Det er behov for meir kompetanse om negativ sosial kontroll blant tilsette i skule og barnehage. Minoritetsrådgivaren på vidaregåande er ein viktig samarbeidspartnar.",
+    "Vi har for få lærlingplassar og treng betre samarbeid med NAV og lokale arbeidsgivarar for å få fleire over i arbeid.",
+    "Bustadsituasjonen er krevjande. Det er mangel på kommunale bustader, og det avgrensar kor mange vi kan busetje.",
+    "Regionalt nettverk for flyktningtenestene fungerer godt. Vi ønskjer at fylkeskommunen held fram med faste nettverkssamlingar.",
+    "Idrettslaga har teke imot mange nye born med støtte frå tilskotsordninga til kommunen for inkludering.",
+    "Vi samarbeider med vaksenopplæringa om kombinasjonsprogram, men manglar kapasitet i norskopplæringa.",
+    "Godt integreringsarbeid handlar om arbeid, bustad og nettverk. Det bør målast over tid og ikkje berre med tal frå introduksjonsprogrammet.",
+    "Kommunen har eit tett samarbeid med politiet og barnevernet om æresrelatert vald, og har eigne rutinar for dette.",
+    "Vi ønskjer meir samskaping mellom stat, fylke og kommune, med felles kontaktpunkt og tydelege roller.",
+]
+
 # Needs the codebook has no theme for (transport, mental health), so that topic discovery has something to
 # show in the demo: an adviser sees them grouped and can add a theme.
 UNCOVERED_TEXTS = [
@@ -63,6 +79,21 @@ UNCOVERED_TEXTS = [
     "Mange av de voksne sover dårlig og har mareritt etter flukten. Ventetiden hos psykolog er over et halvt år.",
     "Angst, søvnproblemer og sorg etter flukten preger mange av de voksne. Vi har ikke psykolog å henvise til.",
 ]
+UNCOVERED_TEXTS_NN = [
+    "Bussen går to gonger om dagen, og utan bil kjem ein seg ingen stad. Transport er det største hinderet her.",
+    "Det finst ikkje kollektivtransport på kveldstid, så ingen kan vere med på noko etter klokka fem.",
+    "Skyss er eit stort problem i ein spreiddbygd kommune som vår. Mange må gå fleire kilometer til næraste busstopp.",
+    "Utan førarkort og bil er det vanskeleg å bu her. Lange avstandar og dårleg busstilbod gjer kvardagen tung.",
+    "Mange av dei vaksne søv dårleg og har mareritt etter flukta. Ventetida hos psykolog er over eit halvt år.",
+    "Angst, søvnproblem og sorg etter flukta pregar mange av dei vaksne. Vi har ikkje psykolog å vise til.",
+]
+# What a coordinator writes in short text answers and behind «Annet», in each written standard.
+ROLES = {
+    "nb": ["Flyktningtjenesten", "Kommunalsjef for helse og velferd", "Frivillighetskoordinator"],
+    "nn": ["Flyktningtenesta", "Kommunalsjef for helse og velferd", "Frivilligheitskoordinator"],
+}
+OTHER_TEXT = {"nb": "Samarbeid med trossamfunn", "nn": "Samarbeid med trussamfunn"}
+FREE_TEXTS = {"nb": (SAMPLE_TEXTS, UNCOVERED_TEXTS), "nn": (SAMPLE_TEXTS_NN, UNCOVERED_TEXTS_NN)}
 UNCOVERED_SHARE = 0.12
 
 
@@ -109,9 +140,11 @@ class DemoInfo:
     created: bool
 
 
-def _synthetic_value(definition: QuestionnaireDef, question: Question, key: str, rng: random.Random) -> Value:
+def _synthetic_value(
+    definition: QuestionnaireDef, question: Question, key: str, rng: random.Random, lang: str
+) -> Value:
     if key == other_key(question) and question.type != "matrix":
-        return "Samarbeid med trossamfunn"
+        return OTHER_TEXT[lang]
     t = question.type
     if t in ("likert", "matrix"):
         scale = definition.scale_of(question)
@@ -133,18 +166,23 @@ def _synthetic_value(definition: QuestionnaireDef, question: Question, key: str,
             high = low + 60
         return rng.randint(low, high)
     if t == "text":
-        return rng.choice(
-            ["Flyktningtjenesten", "Kommunalsjef for helse og velferd", "Frivillighetskoordinator"]
-        )
+        return rng.choice(ROLES[lang])
+    sample, uncovered = FREE_TEXTS[lang]
     if rng.random() < UNCOVERED_SHARE:
-        return rng.choice(UNCOVERED_TEXTS)
-    return " ".join(rng.sample(SAMPLE_TEXTS, k=rng.randint(1, 3)))
+        return rng.choice(uncovered)
+    return " ".join(rng.sample(sample, k=rng.randint(1, 3)))
 
 
 def synthetic_answers(
-    definition: QuestionnaireDef, rng: random.Random, *, share: float = 1.0, keep_required: bool = False
+    definition: QuestionnaireDef,
+    rng: random.Random,
+    *,
+    share: float = 1.0,
+    keep_required: bool = False,
+    lang: str = "nb",
 ) -> dict[str, Value]:
-    """Plausible answers for every question (or about ``share`` of them), valid against the schema.
+    """Plausible answers for every question (or about ``share`` of them), valid against the schema, with
+    free text in the municipality's written standard (``lang``: nb or nn).
 
     With ``keep_required``, only optional questions are left out: the answer can still be submitted.
     """
@@ -155,7 +193,7 @@ def synthetic_answers(
         for key in keys_of(question):
             if key == other_key(question) and question.type != "matrix":
                 continue
-            values[key] = _synthetic_value(definition, question, key, rng)
+            values[key] = _synthetic_value(definition, question, key, rng, lang)
     return values
 
 
@@ -166,10 +204,14 @@ def _fill(session: Session, *, response: Response, rng: random.Random, submit: b
         # Most answer every question; some skip half the optional ones, so that the analysis has
         # parameters without enough answers («ikke nok svar») to show.
         values = synthetic_answers(
-            draft.definition, rng, share=1.0 if rng.random() < 0.8 else 0.5, keep_required=True
+            draft.definition,
+            rng,
+            share=1.0 if rng.random() < 0.8 else 0.5,
+            keep_required=True,
+            lang=draft.lang,
         )
     else:
-        values = synthetic_answers(draft.definition, rng, share=rng.uniform(0.2, 0.7))
+        values = synthetic_answers(draft.definition, rng, share=rng.uniform(0.2, 0.7), lang=draft.lang)
     responses.save(session, draft=draft, changes={k: (v, 0) for k, v in values.items()}, editor="Demo")
     if submit:
         remaining = responses.submit(

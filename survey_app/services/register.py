@@ -16,9 +16,8 @@ from survey_app.models import County, Municipality, MunicipalityContact, Municip
 
 REQUIRED_COLUMNS = ("kommunenummer", "name", "region")  # optional: malform (nb/nn), epost
 SHIPPED_REGISTER = Path(__file__).resolve().parent.parent / "data" / "viken_2020_2023.csv"
-# Municipalities of the shipped register that had adopted nynorsk (målvedtak). A county's own register
-# states this in an optional ``malform`` column (nb/nn).
-SHIPPED_NYNORSK = {"3042", "3043", "3044"}
+# A municipality's written standard (målform) is the register's optional ``malform`` column (nb/nn);
+# without it, bokmål. The shipped register marks the three that had adopted nynorsk.
 
 
 class RegisterError(Exception):
@@ -62,7 +61,7 @@ def parse_register(text: str, *, source: str = "registeret") -> list[RegisterRow
             raise RegisterError(f"{source}:{lineno}: kommune {number} mangler navn")
         seen.add(number)
         regions = tuple(r.strip() for r in (raw.get("region") or "").split(" / ") if r.strip())
-        malform = (raw.get("malform") or "").strip().lower() or ("nn" if number in SHIPPED_NYNORSK else "nb")
+        malform = (raw.get("malform") or "").strip().lower() or "nb"
         if malform not in ("nb", "nn"):
             raise RegisterError(
                 f"{source}:{lineno}: målform «{malform}» må være nb (bokmål) eller nn (nynorsk)"
