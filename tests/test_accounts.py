@@ -60,7 +60,10 @@ def field_errors(html: str) -> dict[str, str]:
 
 def audited(session: Session, action: str) -> list[AuditEvent]:
     fresh(session)
-    return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)))
+    # In the order written: PostgreSQL returns rows in no fixed order without one.
+    return list(
+        session.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(col(AuditEvent.id)))
+    )
 
 
 # --- the policy ----------------------------------------------------------------------------------------
