@@ -79,6 +79,8 @@ def parse_key(question: Question, key: str, form: FormData) -> Value:
     if question.type == "multi":
         chosen = list(dict.fromkeys(v for v in form.getlist(key) if isinstance(v, str) and v))
         return chosen or None
+    if question.type == "integer" and question.dont_know:
+        return _number_or_dont_know(form, key)
     raw = _text(form.get(key))
     if raw is None:
         return None
@@ -86,9 +88,24 @@ def parse_key(question: Question, key: str, form: FormData) -> Value:
         # Bounded: int() refuses more than 4300 digits, and no scale has a value that long.
         return int(raw) if re.fullmatch(r"-?[0-9]{1,9}", raw) else raw
     if question.type == "integer":
-        compact = re.sub(r"[\s\u00a0]", "", raw)
-        return int(compact) if re.fullmatch(r"-?\d{1,15}", compact) else raw
+        return _number(raw)
     return raw
+
+
+def _number(raw: str) -> int | str:
+    compact = re.sub(r"[\s\u00a0]", "", raw)
+    return int(compact) if re.fullmatch(r"-?\d{1,15}", compact) else raw
+
+
+def _number_or_dont_know(form: FormData, key: str) -> Value:
+    """A number field with a «Vet ikke» box: the number, ``vet_ikke``, or both as typed (then flagged)."""
+    entries = [v for v in form.getlist(key) if isinstance(v, str)]
+    dont_know = DONT_KNOW in entries
+    raw = _text(next((v for v in entries if v != DONT_KNOW), None))
+    if raw is None:
+        return DONT_KNOW if dont_know else None
+    # A number and a ticked box cannot both be meant; both are kept, so nothing typed is lost.
+    return [raw, DONT_KNOW] if dont_know else _number(raw)
 
 
 def _text(raw: object) -> str | None:
@@ -158,8 +175,16 @@ def validate(
         return None if value in {v for v, _ in question.choice_values()} else t("choose_one", lang)
     if kind == "multi":
         allowed = {v for v, _ in question.choice_values()}
-        return None if isinstance(value, list) and set(value) <= allowed else t("choose_among", lang)
+        if not (isinstance(value, list) and set(value) <= allowed):
+            return t("choose_among", lang)
+        if question.max_choices is not None and len(value) > question.max_choices:
+            return t("too_many_choices", lang, limit=question.max_choices, chosen=len(value))
+        return None
     if kind == "integer":
+        if question.dont_know and value == DONT_KNOW:
+            return None
+        if question.dont_know and isinstance(value, list):
+            return t("number_or_dont_know", lang)
         if not isinstance(value, int):
             return t("whole_number", lang)
         if question.min is not None and value < question.min:
@@ -193,9 +218,11 @@ def display_value(
         return t("not_answered", lang)
     if key == other_key(question) and question.type != "matrix":
         return str(value)
+    if value == DONT_KNOW and (question.type in ("likert", "matrix") or question.dont_know):
+        return t("dont_know", lang)
+    if question.type == "integer" and isinstance(value, list):
+        return ", ".join(t("dont_know", lang) if v == DONT_KNOW else v for v in value)
     if question.type in ("likert", "matrix"):
-        if value == DONT_KNOW:
-            return t("dont_know", lang)
         label = definition.scale_of(question).labels.get(value) if isinstance(value, int) else None
         return f"{value} – {label}" if label else str(value)
     if question.type in ("single", "multi", "jadelvisnei"):

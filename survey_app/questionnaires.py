@@ -13,10 +13,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from survey_app.i18n import t
 
@@ -29,6 +38,10 @@ QUESTION_TYPES: tuple[str, ...] = QuestionType.__args__  # type: ignore[attr-def
 
 # The fixed answers of a ja/delvis/nei question: value and the i18n key of its label.
 JA_DELVIS_NEI: tuple[tuple[str, str], ...] = (("ja", "yes"), ("delvis", "partly"), ("nei", "no"))
+
+
+# A key path in a YAML document: mapping keys and list indices.
+Path_ = tuple[str | int, ...]
 
 
 class _Strict(BaseModel):
@@ -59,22 +72,118 @@ class Item(_Strict):
     text: str = Field(min_length=1)
 
 
-class ShowIf(_Strict):
-    """Show a question only when an earlier question has one of the given answers."""
+def _is_none(value: object) -> bool:
+    return value is None
 
-    question: str
+
+# Keys added to the schema after questionnaires were first stored are left out of a definition's dump while
+# unused, so that a questionnaire which does not use them keeps its content hash (and is not imported again
+# as a new version).
+def _added(default: Any = None, **kwargs: Any) -> Any:
+    return Field(default=default, exclude_if=lambda value: value == default, **kwargs)
+
+
+# The tags of the two kinds of entry in a ``show_if`` ``any_of`` list. Pydantic puts the tag in an error's
+# location; ``parse`` drops it again so that messages and lines speak of the YAML only.
+_VALUE_TAG = "show_if-verdi"
+_CONDITION_TAG = "show_if-betingelse"
+_TAGS = (_VALUE_TAG, _CONDITION_TAG)
+
+
+def _entry_kind(entry: object) -> str:
+    return _CONDITION_TAG if isinstance(entry, dict | BaseModel) else _VALUE_TAG
+
+
+class ShowIf(_Strict):
+    """When a question is shown: one condition on an earlier choice question, or several combined.
+
+    One condition is ``{question, equals}`` or ``{question, any_of: [values]}``: the earlier question has
+    (one of) those answers. Without ``question``, ``any_of: [condition, …]`` holds when at least one of
+    its conditions holds and ``all_of: [condition, …]`` when every one does; each condition may itself be
+    combined, to any depth.
+    """
+
+    question: str | None = None
     equals: str | None = None
-    any_of: list[str] | None = None
+    any_of: (
+        list[
+            Annotated[
+                Annotated[str, Tag(_VALUE_TAG)] | Annotated[ShowIf, Tag(_CONDITION_TAG)],
+                Discriminator(_entry_kind),
+            ]
+        ]
+        | None
+    ) = None
+    all_of: list[ShowIf] | None = _added()
 
     @model_validator(mode="after")
-    def _one_condition(self) -> ShowIf:
-        if (self.equals is None) == (self.any_of is None):
-            raise ValueError("show_if trenger nøyaktig én av «equals» og «any_of»")
+    def _one_form(self) -> ShowIf:
+        if self.question is not None:
+            if self.all_of is not None:
+                raise ValueError(
+                    "«all_of» samler flere betingelser og kan ikke stå sammen med «question»; "
+                    "skriv hver betingelse som et eget element under «all_of»"
+                )
+            if (self.equals is None) == (self.any_of is None):
+                raise ValueError("show_if trenger nøyaktig én av «equals» og «any_of»")
+            if not all(isinstance(entry, str) for entry in self.any_of or []):
+                raise ValueError(
+                    "«any_of» sammen med «question» lister svar (for eksempel [ja, delvis]), ikke betingelser"
+                )
+            return self
+        if self.equals is not None:
+            raise ValueError("«equals» trenger «question»: hvilket spørsmål skal ha svaret?")
+        if (self.any_of is None) == (self.all_of is None):
+            raise ValueError(
+                "show_if trenger enten «question» (én betingelse) eller nøyaktig én av «any_of» "
+                "og «all_of» (flere betingelser)"
+            )
+        parts = self.any_of if self.any_of is not None else self.all_of
+        if not parts:
+            raise ValueError("«any_of» og «all_of» trenger minst én betingelse")
+        if not all(isinstance(entry, ShowIf) for entry in parts):
+            raise ValueError(
+                "«any_of» uten «question» lister betingelser, for eksempel "
+                "{question: samarbeid, equals: ja}; svarverdier hører til én betingelse med «question»"
+            )
         return self
 
     @property
     def accepted(self) -> set[str]:
-        return {self.equals} if self.equals is not None else set(self.any_of or [])
+        """The answers that satisfy a single condition (empty for a combined one)."""
+        if self.question is None:
+            return set()
+        if self.equals is not None:
+            return {self.equals}
+        return {entry for entry in self.any_of or [] if isinstance(entry, str)}
+
+    @property
+    def parts(self) -> list[ShowIf]:
+        """The conditions a combined condition is made of (none for a single condition)."""
+        if self.question is not None:
+            return []
+        return [entry for entry in (self.any_of or self.all_of or []) if isinstance(entry, ShowIf)]
+
+    def holds(self, chosen: Callable[[str], set[str]]) -> bool:
+        """Whether the condition holds, given each earlier question's chosen answers.
+
+        ``chosen`` gives the answers of a question as a set, empty when it is unanswered or hidden: a
+        hidden question's stale answer satisfies no condition.
+        """
+        if self.question is not None:
+            return bool(chosen(self.question) & self.accepted)
+        results = (part.holds(chosen) for part in self.parts)
+        return all(results) if self.all_of is not None else any(results)
+
+    def leaves(self) -> Iterator[tuple[Path_, ShowIf]]:
+        """Every single condition inside, with its key path below ``show_if``."""
+        if self.question is not None:
+            yield (), self
+            return
+        key = "all_of" if self.all_of is not None else "any_of"
+        for i, part in enumerate(self.parts):
+            for path, leaf in part.leaves():
+                yield (key, i, *path), leaf
 
 
 class ParameterMapping(_Strict):
@@ -120,6 +229,10 @@ class Question(_Strict):
     max: int | None = None
     unit: str | None = None
     max_length: int | None = Field(default=None, gt=0)
+    # At most this many options of a multiple choice may be chosen.
+    max_choices: int | None = _added(gt=0)
+    # «Vet ikke» beside a number (choice and scale questions get it from their type or scale).
+    dont_know: bool = _added(False)
     show_if: ShowIf | None = None
     parameter: ParameterMapping | None = None
     lineage: Lineage | None = None
@@ -147,6 +260,13 @@ class Question(_Strict):
             raise ValueError("«min» er større enn «max»")
         if t not in ("text", "longtext") and self.max_length is not None:
             raise ValueError(f"«max_length» hører bare til typene text og longtext, ikke «{t}»")
+        if t != "multi" and self.max_choices is not None:
+            raise ValueError(f"«max_choices» hører bare til typen multi, ikke «{t}»")
+        if t != "integer" and self.dont_know:
+            raise ValueError(
+                f"«dont_know» på et spørsmål hører bare til typen integer, ikke «{t}» "
+                "(likert og matrix får «Vet ikke» fra skalaen, jadelvisnei har det alltid)"
+            )
         if self.options:
             values = [o.value for o in self.options]
             if len(values) != len(set(values)):
@@ -258,9 +378,6 @@ class QuestionnaireError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-Path_ = tuple[str | int, ...]
-
-
 def _line_map(node: yaml.Node, path: Path_ = ()) -> dict[Path_, int]:
     """Every key path in a YAML document mapped to the 1-based line it is written on."""
     lines: dict[Path_, int] = {path: node.start_mark.line + 1}
@@ -295,6 +412,7 @@ _PYDANTIC_HINTS = {
         "«{input}» er ikke en gyldig id: bruk små bokstaver a–z, tall og _ (og begynn med en bokstav)"
     ),
     "too_short": "«{field}» trenger minst {min_length}",
+    "greater_than": "«{field}» må være større enn {gt}",
 }
 
 
@@ -306,7 +424,10 @@ def _message(err: Any) -> str:
         return f"ukjent spørsmålstype «{err['input']}»; bruk en av: {', '.join(QUESTION_TYPES)}"
     if kind in _PYDANTIC_HINTS:
         return _PYDANTIC_HINTS[kind].format(
-            field=field, input=err.get("input"), min_length=(err.get("ctx") or {}).get("min_length", 1)
+            field=field,
+            input=err.get("input"),
+            min_length=(err.get("ctx") or {}).get("min_length", 1),
+            gt=(err.get("ctx") or {}).get("gt", 0),
         )
     msg = str(err["msg"])
     msg = msg.removeprefix("Value error, ")
@@ -339,35 +460,15 @@ def _cross_checks(q: QuestionnaireDef, lines: dict[Path_, int]) -> Iterator[tupl
                 known = ", ".join(sorted(q.scales)) or "ingen er definert"
                 yield (*here, "scale"), f"skalaen «{question.scale}» finnes ikke under «scales» ({known})"
             if question.show_if:
-                ref = question.show_if.question
-                target = earlier.get(ref)
-                if target is None:
-                    why = "finnes ikke" if ref not in {x.id for x in q.questions()} else "kommer senere"
-                    yield (
-                        (*here, "show_if", "question"),
-                        (
-                            f"show_if viser til spørsmålet «{ref}», som {why}; "
-                            "en betingelse kan bare bygge på et tidligere spørsmål"
-                        ),
-                    )
-                elif target.type not in ("single", "jadelvisnei", "multi"):
-                    yield (
-                        (*here, "show_if", "question"),
-                        (
-                            f"show_if kan bare bygge på valgspørsmål (single, multi, jadelvisnei), "
-                            f"ikke på «{target.type}»"
-                        ),
-                    )
-                else:
-                    allowed = {v for v, _ in target.choice_values()}
-                    for value in sorted(question.show_if.accepted - allowed):
-                        yield (
-                            (*here, "show_if"),
-                            (
-                                f"show_if bruker svaret «{value}», som ikke er et alternativ i «{ref}» "
-                                f"({', '.join(sorted(allowed))})"
-                            ),
-                        )
+                yield from _check_show_if(q, question.show_if, (*here, "show_if"), earlier)
+            if question.max_choices is not None and question.max_choices > len(question.choice_values()):
+                yield (
+                    (*here, "max_choices"),
+                    (
+                        f"«max_choices» er {question.max_choices}, men spørsmålet har bare "
+                        f"{len(question.choice_values())} svaralternativer; sett et lavere tall"
+                    ),
+                )
             if question.parameter:
                 yield from _check_parameter(q, question, here, parameters)
             earlier[question.id] = question
@@ -377,6 +478,44 @@ def _cross_checks(q: QuestionnaireDef, lines: dict[Path_, int]) -> Iterator[tupl
                 ("parameters", pi, "id"),
                 f"parameteren «{param.id}» får ingen spørsmål; fjern den eller koble spørsmål til den",
             )
+
+
+def _check_show_if(
+    q: QuestionnaireDef, show_if: ShowIf, at: Path_, earlier: dict[str, Question]
+) -> Iterator[tuple[Path_, str]]:
+    """Each single condition of a ``show_if`` must name an earlier choice question and answers it has."""
+    for path, leaf in show_if.leaves():
+        here = (*at, *path)
+        ref = leaf.question
+        assert ref is not None
+        target = earlier.get(ref)
+        if target is None:
+            why = "finnes ikke" if not q.has_question(ref) else "kommer senere"
+            yield (
+                (*here, "question"),
+                (
+                    f"show_if viser til spørsmålet «{ref}», som {why}; "
+                    "en betingelse kan bare bygge på et tidligere spørsmål"
+                ),
+            )
+        elif target.type not in ("single", "jadelvisnei", "multi"):
+            yield (
+                (*here, "question"),
+                (
+                    f"show_if kan bare bygge på valgspørsmål (single, multi, jadelvisnei), "
+                    f"ikke på «{target.type}»"
+                ),
+            )
+        else:
+            allowed = {v for v, _ in target.choice_values()}
+            for value in sorted(leaf.accepted - allowed):
+                yield (
+                    here,
+                    (
+                        f"show_if bruker svaret «{value}», som ikke er et alternativ i «{ref}» "
+                        f"({', '.join(sorted(allowed))})"
+                    ),
+                )
 
 
 def _check_parameter(
@@ -481,7 +620,10 @@ def parse(text: str, filename: str = "<tekst>") -> QuestionnaireDef:
     try:
         definition = QuestionnaireDef.model_validate(data)
     except ValidationError as exc:
-        problems = [Problem(filename, _line_of(lines, tuple(e["loc"])), _message(e)) for e in exc.errors()]
+        problems = []
+        for error in exc.errors():
+            loc = tuple(part for part in error["loc"] if part not in _TAGS)
+            problems.append(Problem(filename, _line_of(lines, loc), _message({**error, "loc": loc})))
         raise QuestionnaireError(sorted(set(problems), key=lambda p: p.line)) from None
     problems = [Problem(filename, _line_of(lines, loc), msg) for loc, msg in _cross_checks(definition, lines)]
     if problems:

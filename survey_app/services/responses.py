@@ -110,11 +110,19 @@ def draft_of(
 
 
 def visible_ids(definition: QuestionnaireDef, values: dict[str, Value]) -> set[str]:
-    """Questions shown for these answers; a question behind a hidden one is hidden too."""
+    """Questions shown for these answers (``show_if`` evaluated in questionnaire order).
+
+    A hidden question's answer is stale and satisfies no condition: a question whose only way in is a hidden
+    one is hidden too, while an ``any_of`` may still show it through another, shown question.
+    """
     shown: set[str] = set()
+
+    def chosen(question_id: str) -> set[str]:
+        return selected(values.get(question_id)) if question_id in shown else set()
+
     for question in definition.questions():
         cond = question.show_if
-        if cond is None or (cond.question in shown and selected(values.get(cond.question)) & cond.accepted):
+        if cond is None or cond.holds(chosen):
             shown.add(question.id)
     return shown
 
