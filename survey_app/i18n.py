@@ -229,6 +229,61 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Denne nettleseren har flere skjemaer åpne. Velg det du vil fortsette på.",
         "Denne nettlesaren har fleire skjema opne. Vel det du vil halde fram med.",
     ),
+    # question limits (max_choices on a multiple choice, «Vet ikke» beside a number)
+    "max_choices_help": ("Velg inntil {limit}.", "Vel inntil {limit}."),
+    "too_many_choices": (
+        "Velg inntil {limit}. Du har krysset av for {chosen}.",
+        "Vel inntil {limit}. Du har kryssa av for {chosen}.",
+    ),
+    "number_or_dont_know": (
+        "Skriv et tall eller kryss av for «Vet ikke», ikke begge.",
+        "Skriv eit tal eller kryss av for «Veit ikkje», ikkje begge.",
+    ),
+    # the blank questionnaire to print (documents/blank_form.py)
+    "blank_link": ("Skriv ut tomt skjema (PDF)", "Skriv ut tomt skjema (PDF)"),
+    "blank_kind": ("Tomt skjema", "Tomt skjema"),
+    "blank_printed": ("Skrevet ut {date}", "Skrive ut {date}"),
+    "blank_purpose": (
+        "Her er alle spørsmålene i skjemaet, slik at dere kan forberede svaret sammen i kommunen.",
+        "Her er alle spørsmåla i skjemaet, slik at de kan førebu svaret saman i kommunen.",
+    ),
+    "blank_submit_online": (
+        "Svaret sendes inn i nettskjemaet med lenken fra fylkeskommunen. Det som skrives på papiret, "
+        "blir ikke registrert.",
+        "Svaret blir sendt inn i nettskjemaet med lenka frå fylkeskommunen. Det som blir skrive på "
+        "papiret, blir ikkje registrert.",
+    ),
+    "blank_required": (
+        "Spørsmål merket «må besvares» må ha et svar før dere kan sende inn. Noen spørsmål gjelder bare "
+        "hvis dere har svart på en bestemt måte på et tidligere spørsmål; det står da under spørsmålet.",
+        "Spørsmål merkte «må svarast på» må ha eit svar før de kan sende inn. Nokre spørsmål gjeld berre "
+        "viss de har svart på ein bestemd måte på eit tidlegare spørsmål; det står då under spørsmålet.",
+    ),
+    "blank_choose_one": ("Kryss av for ett svar.", "Kryss av for eitt svar."),
+    "blank_choose_many": ("Kryss av for alle som passer.", "Kryss av for alle som passar."),
+    "blank_choose_per_row": ("Kryss av for ett svar på hver linje.", "Kryss av for eitt svar på kvar linje."),
+    "blank_integer": ("Skriv et helt tall.", "Skriv eit heilt tal."),
+    "blank_integer_between": (
+        "Skriv et helt tall fra {min} til {max}.",
+        "Skriv eit heilt tal frå {min} til {max}.",
+    ),
+    "blank_integer_min": (
+        "Skriv et helt tall, {min} eller høyere.",
+        "Skriv eit heilt tal, {min} eller høgare.",
+    ),
+    "blank_integer_max": ("Skriv et helt tall, høyst {max}.", "Skriv eit heilt tal, høgst {max}."),
+    "blank_max_length": ("Høyst {limit} tegn.", "Høgst {limit} teikn."),
+    "blank_condition": ("Svar bare hvis {condition}.", "Svar berre viss {condition}."),
+    "blank_answered": (
+        "du svarte {answers} på spørsmål {number}",
+        "du svarte {answers} på spørsmål {number}",
+    ),
+    "blank_ticked": (
+        "du krysset av for {answers} på spørsmål {number}",
+        "du kryssa av for {answers} på spørsmål {number}",
+    ),
+    "blank_or": ("eller", "eller"),
+    "blank_and": ("og", "og"),
 }
 
 

@@ -28,6 +28,7 @@ from survey_app.routes import (
     admin,
     analysis,
     api,
+    blank_form,
     health,
     knowledge,
     recommendation,
@@ -125,6 +126,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     page_routers = [
         about.router,
         respondent.router,
+        blank_form.router,
         staff.router,
         account.router,
         rounds.router,

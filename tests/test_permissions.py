@@ -138,6 +138,12 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
         "/ansatt/konto/okter/avslutt-andre",
         [LOGIN, LOGIN, 303, 303, 303],
     ),
+    "respondent_blank_pdf": (
+        "GET",
+        "/svar/skjema.pdf",
+        [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION],
+    ),
+    "round_blank_pdf": ("GET", "/ansatt/runder/{round}/skjema.pdf", [LOGIN, LOGIN, 200, 200, 200]),
     "user_deactivate": ("POST", "/ansatt/brukere/{other_user}/deaktiver", [LOGIN, LOGIN, 403, 403, 303]),
     "api_tokens": ("GET", "/ansatt/api-nokler", [LOGIN, LOGIN, 403, 200, 200]),
     "api_token_create": ("POST", "/ansatt/api-nokler", [LOGIN, LOGIN, 403, 201, 201]),
