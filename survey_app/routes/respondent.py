@@ -84,9 +84,11 @@ def _to(request: Request, name: str, slot: str, **params: str) -> str:
     return str(request.url_for(name, **params).include_query_params(**{SLOT_PARAM: slot}))
 
 
-def _open(request: Request, session: Session, invitation: Invitation) -> Response:
-    """Begin an invitation session in this browser, beside any others it holds, and go to its start page."""
-    held = open_slots(request, session)
+def _open(
+    request: Request, session: Session, invitation: Invitation, held: dict[str, WebSession]
+) -> Response:
+    """Begin an invitation session in this browser, beside the others it holds (``held``), and go to its
+    start page."""
     slot = next((s for s, row in held.items() if row.invitation_id == invitation.id), None)
     if slot is None:
         client = sessions.Client(
@@ -127,7 +129,7 @@ def invitation_open(token: str, request: Request, session: SessionDep) -> Respon
                 "token": token,
             },
         )
-    return _open(request, session, invitation)
+    return _open(request, session, invitation, held)
 
 
 @router.post("/i/{token}", name="invitation_confirm")
@@ -136,7 +138,7 @@ def invitation_confirm(token: str, request: Request, session: SessionDep) -> Res
     found = invitations.resolve(session, token=token)
     if found.problem is not None or found.invitation is None:
         return _link_problem(request, found.problem)
-    return _open(request, session, found.invitation)
+    return _open(request, session, found.invitation, open_slots(request, session))
 
 
 def _municipalities(session: Session, slots: dict[str, WebSession]) -> set[int]:

@@ -122,7 +122,7 @@ def touch(db: Session, *, rows: list[WebSession], now: datetime | None = None) -
 def end(db: Session, *, row: WebSession, reason: str, actor: str) -> None:
     """End one session (logout, or «Avslutt» in the list of one's sessions), with an audit event."""
     begin_write(db)
-    _end(db, sa.true(), ids=[row.id], reason=reason)
+    _end(db, col(WebSession.id) == row.id, reason=reason)
     audit.record(
         db,
         actor=actor,
@@ -164,12 +164,8 @@ def end_for_invitation(db: Session, *, invitation_id: int, reason: str) -> int:
     return _end(db, col(WebSession.invitation_id) == invitation_id, reason=reason)
 
 
-def _end(
-    db: Session, where: sa.ColumnElement[bool], *, reason: str, ids: list[int | None] | None = None
-) -> int:
+def _end(db: Session, where: sa.ColumnElement[bool], *, reason: str) -> int:
     statement = sa.update(WebSession).where(where, col(WebSession.ended_at).is_(None))
-    if ids is not None:
-        statement = statement.where(col(WebSession.id).in_(ids))
     result = db.execute(statement.values(ended_at=utcnow(), end_reason=reason))
     return int(getattr(result, "rowcount", 0) or 0)
 
