@@ -6,9 +6,11 @@ in the index), and hands in each unit's answers as ``{answer key: value}``. Noth
 web app or its database.
 
 Rules that hold throughout:
-- every score is 0–100; «vet ikke» (``DONT_KNOW``) and empty answers are missing, never zero;
-- a parameter needs a declared minimum share of its items answered, otherwise it is None («ikke nok
-  svar»), never a made-up number;
+- every score is 0–100; «vet ikke», «ikke aktuelt», «løses interkommunalt» (``MISSING_ANSWERS``) and
+  empty answers are missing, never zero;
+- a parameter needs a declared minimum share of its questions answered, otherwise it is None («ikke nok
+  svar»), never a made-up number. A question with several rows (a matrix) counts once, by the share of
+  its rows answered, so one long matrix cannot carry a parameter alone;
 - every value can be traced to the answers behind it and how much each contributed.
 """
 
@@ -26,6 +28,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 DONT_KNOW = "vet_ikke"
+NOT_APPLICABLE = "ikke_aktuelt"
+INTERMUNICIPAL = "interkommunalt"
+# Answers that say why there is no answer of the municipality's own: never scored, counted apart.
+MISSING_ANSWERS = frozenset({DONT_KNOW, NOT_APPLICABLE, INTERMUNICIPAL})
 MIN_UNITS_FOR_ALPHA = 10
 Value = str | int | float | list[str] | None
 Unit = Hashable
@@ -58,11 +64,19 @@ class ParameterSpec:
     min_share: float = 0.5
     weight: float = 1.0
     theme: str | None = None
+    # Its questions measure one underlying trait (reflective), so their agreement (Cronbach's alpha) is a
+    # test of the parameter; for an index of different facts (formative, the default) it is not.
+    reflective: bool = False
 
 
 def score_value(rule: ScoringRule, value: Value) -> float | None:
     """The 0–100 score of one answer, or None when it is missing, «vet ikke» or not scorable."""
-    if value is None or value == DONT_KNOW or value == [] or isinstance(value, bool):
+    if (
+        value is None
+        or (isinstance(value, str) and value in MISSING_ANSWERS)
+        or value == []
+        or isinstance(value, bool)
+    ):
         return None
     raw: float | None = None
     if rule.kind == "points" and isinstance(value, str | int):
@@ -80,8 +94,10 @@ class ParameterAggregator(TransformerMixin, BaseEstimator):  # type: ignore[misc
     """Item scores (units × items, NaN = missing) to parameters (units × parameters).
 
     Each parameter is the weighted mean of its answered items, or NaN when fewer than ``min_share`` of
-    its items are answered. ``groups[j]`` is the parameter (0, 1, …) that item ``j`` feeds; by default
-    every item is its own parameter. Nothing is learned from the data: ``fit`` only checks shapes.
+    its questions are answered. ``groups[j]`` is the parameter (0, 1, …) that item ``j`` feeds; by default
+    every item is its own parameter. ``questions[j]`` is the question item ``j`` belongs to (the rows of a
+    matrix share one): a question counts once towards ``min_share``, by the share of its items answered;
+    by default every item is its own question. Nothing is learned from the data: ``fit`` only checks shapes.
     """
 
     def __init__(
@@ -89,10 +105,12 @@ class ParameterAggregator(TransformerMixin, BaseEstimator):  # type: ignore[misc
         groups: Sequence[int] | None = None,
         weights: Sequence[float] | None = None,
         min_share: float | Sequence[float] = 0.5,
+        questions: Sequence[int] | None = None,
     ) -> None:
         self.groups = groups
         self.weights = weights
         self.min_share = min_share
+        self.questions = questions
 
     def fit(self, X: ArrayLike, y: object = None) -> ParameterAggregator:
         X_checked = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
@@ -103,8 +121,12 @@ class ParameterAggregator(TransformerMixin, BaseEstimator):  # type: ignore[misc
         weights = np.ones(n_items) if self.weights is None else np.asarray(self.weights, dtype=float)
         if weights.shape != (n_items,) or (weights <= 0).any():
             raise ValueError(f"weights must be {n_items} positive numbers")
+        questions = np.arange(n_items) if self.questions is None else np.asarray(self.questions, dtype=int)
+        if questions.shape != (n_items,):
+            raise ValueError(f"questions must name a question for each of the {n_items} items")
         self.groups_ = groups
         self.weights_ = weights
+        self.questions_ = questions
         self.n_parameters_ = int(groups.max()) + 1
         shares = np.broadcast_to(np.asarray(self.min_share, dtype=float), (self.n_parameters_,))
         if ((shares <= 0) | (shares > 1)).any():
@@ -124,7 +146,9 @@ class ParameterAggregator(TransformerMixin, BaseEstimator):  # type: ignore[misc
                 continue
             w = self.weights_[cols]
             weight_sum = answered[:, cols] @ w
-            share = answered[:, cols].sum(axis=1) / cols.sum()
+            # The mean over its questions of the share of each question's items answered.
+            asked = np.unique(self.questions_[cols])
+            share = np.mean([answered[:, cols & (self.questions_ == q)].mean(axis=1) for q in asked], axis=0)
             ok = (share >= self.min_share_[p] - 1e-12) & (weight_sum > 0)
             out[ok, p] = (filled[ok][:, cols] @ w) / weight_sum[ok]
         return out
@@ -154,8 +178,8 @@ class Contribution:
 class ParameterValue:
     parameter: str
     value: float | None  # None: «ikke nok svar»
-    answered: int
-    items: int
+    answered: int  # questions with at least one scored answer
+    items: int  # questions that feed it (a matrix is one)
     contributions: list[Contribution]
 
     @property
@@ -189,7 +213,12 @@ def _parameter(
     scored = [(r, values.get(r.key), score_value(r, values.get(r.key))) for r in items]
     answered = [(r, s) for r, _, s in scored if s is not None]
     weight_sum = sum(r.weight for r, _ in answered)
-    enough = bool(answered) and len(answered) / len(items) >= spec.min_share - 1e-12
+    # «Enough answers» counts questions: each question by the share of its rows answered.
+    rows: dict[str, list[bool]] = {}
+    for r, _, s in scored:
+        rows.setdefault(r.question_id, []).append(s is not None)
+    share_answered = fmean(sum(done) / len(done) for done in rows.values()) if rows else 0.0
+    enough = bool(answered) and share_answered >= spec.min_share - 1e-12
     value = sum(r.weight * s for r, s in answered) / weight_sum if enough else None
 
     def share(weight: float, score: float | None) -> float:
@@ -201,7 +230,8 @@ def _parameter(
     contributions = [
         Contribution(r.key, r.question_id, raw, s, r.weight, share(r.weight, s)) for r, raw, s in scored
     ]
-    return ParameterValue(spec.id, value, len(answered), len(items), contributions)
+    questions_answered = sum(1 for done in rows.values() if any(done))
+    return ParameterValue(spec.id, value, questions_answered, len(rows), contributions)
 
 
 # --- benchmarks, reliability, the index and its sensitivity ----------------------------------------

@@ -15,7 +15,7 @@ and every command that reads them, should not.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 # An answer's stored value, as ``survey_app.forms.Value``, which is not imported for it: that module loads
 # the questionnaire machinery, which the models do not need.
@@ -51,7 +51,9 @@ class ParameterSummary(_Stored):
     min_share: float  # the share of its questions that must be answered for a value
     county: Benchmark
     regions: dict[str, Benchmark]  # as ``Benchmarks.regions``
-    alpha: float | None  # Cronbach's alpha over its questions; None: too few complete answers
+    # Its questions measure one trait (reflective); only then is Cronbach's alpha a test of it.
+    reflective: bool = Field(default=False, exclude_if=lambda value: not value)  # absent from older runs
+    alpha: float | None  # Cronbach's alpha over its questions; None: formative, or too few complete answers
     ranks: dict[str, int | None]  # municipality → rank, 1 the highest value; None: no value
     bottom_quartile_cut: float | None  # the 25th percentile; None: fewer than four values
 

@@ -20,7 +20,7 @@ from survey_app import audit, logfilter
 from survey_app.config import Settings, use_private_file_modes
 from survey_app.db import make_engine, upgrade
 from survey_app.models import Role, Round
-from survey_app.questionnaires import QuestionnaireError, load_file
+from survey_app.questionnaires import QuestionnaireError, estimate_minutes, load_file, missing_nynorsk
 from survey_app.services import catalog, register, users
 
 app = typer.Typer(
@@ -479,12 +479,23 @@ def purge_command(
 @questionnaires_app.command("check")
 def questionnaires_check(
     paths: Annotated[list[Path], typer.Argument(help="Skjemafiler (YAML).")],
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--utkast",
+            help="Godta tekster som bare er på bokmål (et utkast): de listes, men gir ikke feil.",
+        ),
+    ] = False,
 ) -> None:
-    """Validate questionnaire files; print FILE:LINE: problem for each error and exit 1 if any."""
+    """Validate questionnaire files; print FILE:LINE: problem for each error and exit 1 if any.
+
+    Every respondent text without a nynorsk form is listed too: a round cannot open for a nynorsk
+    municipality on such a questionnaire, so it is an error unless --utkast says the file is a draft."""
     failed = False
     for path in paths:
         try:
             definition = load_file(path)
+            gaps = missing_nynorsk(path.read_text(encoding="utf-8"), str(path))
         except QuestionnaireError as exc:
             failed = True
             for problem in exc.problems:
@@ -493,7 +504,16 @@ def questionnaires_check(
             failed = True
             typer.echo(f"{path}:1: kan ikke lese filen ({exc.strerror})")
         else:
-            typer.echo(f"{path}: OK ({sum(1 for _ in definition.questions())} spørsmål)", err=True)
+            for problem in gaps:
+                typer.echo(str(problem))
+            failed = failed or (bool(gaps) and not draft)
+            questions = sum(1 for _ in definition.questions())
+            state = f"{len(gaps)} tekster mangler nynorsk" if gaps else "bokmål og nynorsk"
+            minutes = estimate_minutes(definition)
+            verdict = "OK" if draft or not gaps else "FEIL"
+            typer.echo(
+                f"{path}: {verdict} ({questions} spørsmål, {state}, om lag {minutes} minutter)", err=True
+            )
     raise typer.Exit(1 if failed else 0)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from survey_app.config import Settings
 from survey_app.errors import ChooseForm, LoginRequired, NoRespondentSession, PasswordChangeRequired
@@ -26,7 +26,7 @@ from survey_app.models import (
     WebSession,
 )
 from survey_app.permissions import Action, can
-from survey_app.services import invitations, sessions
+from survey_app.services import catalog, invitations, responses, sessions
 from survey_app.services.catalog import WITHOUT_DEFINITION
 from survey_app.services.responses import Draft, draft_of
 
@@ -192,16 +192,27 @@ RespondentDep = Annotated[Respondent, Depends(current_respondent)]
 
 
 def describe(session: Session, slots: dict[str, WebSession]) -> list[tuple[str, str]]:
-    """Each slot with what it holds («Drammen kommune: Kommuneundersøkelsen 2026»), in that order."""
+    """Each slot with what it holds («Drammen kommune: Kommuneundersøkelse om … 2026»), by municipality:
+    the round as the municipality reads it (``responses.round_name``)."""
     ids = {row.invitation_id: slot for slot, row in slots.items()}
-    found = session.execute(
-        sa.select(col(Invitation.id), col(Municipality.name), col(Round.title))
+    found = session.exec(
+        select(Invitation, Municipality, Round)
         .join(Municipality, col(Municipality.id) == col(Invitation.municipality_id))
         .join(Round, col(Round.id) == col(Invitation.round_id))
         .where(col(Invitation.id).in_(list(ids)))
-        .order_by(col(Municipality.name), col(Round.title))
+        .order_by(col(Municipality.name), col(Round.year))
     ).all()
-    return [(ids[invitation_id], f"{name} kommune: {title}") for invitation_id, name, title in found]
+    return [
+        (
+            ids[invitation.id],
+            f"{muni.name} kommune: "
+            + responses.round_name(
+                catalog.round_definition(session, round_).in_language(muni.malform), round_
+            ),
+        )
+        for invitation, muni, round_ in found
+        if invitation.id is not None
+    ]
 
 
 def current_draft(request: Request, session: SessionDep, respondent: RespondentDep) -> Draft:  # sync, too

@@ -16,6 +16,13 @@ Lang = Literal["nb", "nn"]
 
 TEXTS: dict[str, tuple[str, str]] = {
     # frame and navigation
+    "skip_link": ("Hopp til hovedinnholdet", "Hopp til hovudinnhaldet"),
+    "footer_contact": (
+        "Spørsmål om undersøkelsen? Ta kontakt med fylkeskommunens integreringsrådgivere.",
+        "Spørsmål om undersøkinga? Ta kontakt med integreringsrådgivarane i fylkeskommunen.",
+    ),
+    "accessibility_statement": ("Tilgjengelighetserklæring", "Tilgjengelegheitserklæring"),
+    "privacy": ("Personvern", "Personvern"),
     "nav_label": ("Skjemaet", "Skjemaet"),
     "overview": ("Oversikt", "Oversikt"),
     "review_and_submit": ("Se over og send inn", "Sjå over og send inn"),
@@ -46,6 +53,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "enkeltpersoner.",
         "ingen namn, fødselsnummer, telefonnummer eller opplysningar om helse, religion eller etnisitet om "
         "enkeltpersonar.",
+    ),
+    "time_estimate": (
+        "Det tar om lag {minutes} minutter å svare når dere har tallene og opplysningene klare.",
+        "Det tek om lag {minutes} minutt å svare når de har tala og opplysningane klare.",
     ),
     "autosave_note": (
         "Alt lagres automatisk mens dere skriver. Flere kolleger kan svare samtidig med samme lenke, og dere "
@@ -89,6 +100,38 @@ TEXTS: dict[str, tuple[str, str]] = {
     "required_mark": ("(må besvares)", "(må svarast på)"),
     "other_describe": ("Hvis «Annet»: beskriv kort", "Viss «Anna»: skildre kort"),
     "dont_know": ("Vet ikke", "Veit ikkje"),
+    # an export's codebook
+    "code_integer": ("heltall", "heiltal"),
+    "code_min": ("minst {n}", "minst {n}"),
+    "code_max": ("høyst {n}", "høgst {n}"),
+    "code_unit": ("enhet: {unit}", "eining: {unit}"),
+    "code_free_text": ("fritekst", "fritekst"),
+    "code_other_text": ("fritekst (beskriver «Annet»)", "fritekst (skildrar «Anna»)"),
+    "code_many": ("flere valg skilles med «{sep}»", "fleire val er skilde med «{sep}»"),
+    "code_ranked": (
+        "i prioritert rekkefølge, skilt med «{sep}»",
+        "i prioritert rekkjefølgje, skilde med «{sep}»",
+    ),
+    "prefilled": (
+        "Fylt ut på forhånd med tallet fylkeskommunen har i bosettingshistorikken: {value} for {year}. "
+        "Bekreft tallet, eller rett det hvis vedtaket sier noe annet.",
+        "Fylt ut på førehand med talet fylkeskommunen har i busetjingshistorikken: {value} for {year}. "
+        "Stadfest talet, eller rett det dersom vedtaket seier noko anna.",
+    ),
+    "confirm_prefilled": ("Bekreft tallet", "Stadfest talet"),
+    "not_applicable": ("Ikke aktuelt", "Ikkje aktuelt"),
+    "intermunicipal": ("Løses interkommunalt", "Løyst interkommunalt"),
+    "as_of": ("Svar ut fra situasjonen per {date}.", "Svar ut frå situasjonen per {date}."),
+    "ranking_help": (
+        "Velg inntil {limit}, det viktigste først. Velg hvert alternativ bare én gang.",
+        "Vel inntil {limit}, det viktigaste først. Vel kvart alternativ berre éin gong.",
+    ),
+    "ranking_place": ("{place}. prioritet", "{place}. prioritet"),
+    "ranking_none": ("Ikke valgt", "Ikkje valt"),
+    "ranked_twice": (
+        "Samme alternativ er valgt på to plasser. Velg et annet, eller la plassen stå tom.",
+        "Same alternativ er valt på to plassar. Vel eit anna, eller lat plassen stå tom.",
+    ),
     "other": ("Annet", "Anna"),
     "yes": ("Ja", "Ja"),
     "partly": ("Delvis", "Delvis"),

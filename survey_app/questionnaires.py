@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,55 +23,97 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetCoreSchemaHandler,
     Tag,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
-from survey_app.i18n import t
+from survey_app.question_types import KINDS, kind_of
+from survey_app.question_types.base import (
+    DONT_KNOW,
+    INTERMUNICIPAL,
+    MISSING_ANSWERS,
+    NOT_APPLICABLE,
+    OTHER,
+    TYPE_FIELDS,
+)
 
-DONT_KNOW = "vet_ikke"
-OTHER = "annet"
+__all__ = ["DONT_KNOW", "INTERMUNICIPAL", "MISSING_ANSWERS", "NOT_APPLICABLE", "OTHER"]
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-
-QuestionType = Literal["likert", "single", "multi", "jadelvisnei", "integer", "text", "longtext", "matrix"]
-QUESTION_TYPES: tuple[str, ...] = QuestionType.__args__  # type: ignore[attr-defined]
-
-# The fixed answers of a ja/delvis/nei question: value and the i18n key of its label.
-JA_DELVIS_NEI: tuple[tuple[str, str], ...] = (("ja", "yes"), ("delvis", "partly"), ("nei", "no"))
+QUESTION_TYPES: tuple[str, ...] = tuple(KINDS)
 
 
 # A key path in a YAML document: mapping keys and list indices.
 Path_ = tuple[str | int, ...]
 
+LANGS = ("nb", "nn")
+
+
+class LocalText(str):
+    """A text a respondent reads, in bokmål (the string itself) and, once written, in nynorsk (``nn``).
+
+    Written in YAML as a plain string (a bokmål-only draft) or as ``{nb: …, nn: …}``. Being a ``str``, it
+    reads as bokmål wherever a language is not chosen; a respondent's pages get the whole definition in their
+    målform through ``QuestionnaireDef.in_language``, and ``missing_nynorsk`` lists what is not translated.
+    A text without a nynorsk form is stored as a plain string, so a questionnaire stored before translations
+    existed keeps its content hash.
+    """
+
+    nn: str | None
+
+    def __new__(cls, nb: str, nn: str | None = None) -> LocalText:
+        text = super().__new__(cls, nb)
+        text.nn = nn
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LocalText, (str(self), self.nn))
+
+    def in_lang(self, lang: str) -> str:
+        """The text in ``lang``: its nynorsk form when asked for one, otherwise the string itself (bokmål, or
+        a plain string in the file's ``language``)."""
+        return self.nn if lang == "nn" and self.nn else str(self)
+
+    @classmethod
+    def parse(cls, value: object) -> LocalText:
+        if isinstance(value, LocalText):
+            return value
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("teksten er tom")
+            return cls(value)
+        if isinstance(value, dict):
+            unknown = sorted(str(k) for k in value if k not in LANGS)
+            if unknown:
+                raise ValueError(
+                    f"ukjent målform «{', '.join(unknown)}»: en oversatt tekst har bare «nb» (bokmål) og «nn» (nynorsk)"
+                )
+            nb, nn = value.get("nb"), value.get("nn")
+            if not isinstance(nb, str) or not nb.strip():
+                raise ValueError("en oversatt tekst trenger «nb» (bokmål) som tekst")
+            if nn is not None and (not isinstance(nn, str) or not nn.strip()):
+                raise ValueError("«nn» (nynorsk) må være en tekst; la den heller være ute enn tom")
+            return cls(nb, nn)
+        raise ValueError("en tekst er enten en streng eller {nb: …, nn: …}")
+
+    def dump(self) -> str | dict[str, str]:
+        return str(self) if self.nn is None else {"nb": str(self), "nn": self.nn}
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.dump())
+        )
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Option(_Strict):
-    value: str = Field(pattern=ID_PATTERN)
-    label: str = Field(min_length=1)
-
-
-class Scale(_Strict):
-    """Points on an ordered scale, lowest first; ``dont_know`` adds a «Vet ikke» outside the scale."""
-
-    labels: dict[int, str] = Field(min_length=2)
-    dont_know: bool = True
-
-    @model_validator(mode="after")
-    def _contiguous(self) -> Scale:
-        points = sorted(self.labels)
-        if points != list(range(points[0], points[0] + len(points))):
-            raise ValueError("skalapunktene må være hele tall uten hull, for eksempel 1, 2, 3, 4, 5")
-        return self
-
-
-class Item(_Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    text: str = Field(min_length=1)
 
 
 def _is_none(value: object) -> bool:
@@ -81,6 +125,33 @@ def _is_none(value: object) -> bool:
 # as a new version).
 def _added(default: Any = None, **kwargs: Any) -> Any:
     return Field(default=default, exclude_if=lambda value: value == default, **kwargs)
+
+
+class Option(_Strict):
+    value: str = Field(pattern=ID_PATTERN)
+    label: LocalText
+
+
+class Scale(_Strict):
+    """Points on an ordered scale, lowest first; ``dont_know`` adds a «Vet ikke» outside the scale."""
+
+    labels: dict[int, LocalText] = Field(min_length=2)
+    dont_know: bool = True
+    # «Ikke aktuelt» and «Løses interkommunalt» beside the points, for every question on the scale.
+    not_applicable: bool = _added(False)
+    intermunicipal: bool = _added(False)
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> Scale:
+        points = sorted(self.labels)
+        if points != list(range(points[0], points[0] + len(points))):
+            raise ValueError("skalapunktene må være hele tall uten hull, for eksempel 1, 2, 3, 4, 5")
+        return self
+
+
+class Item(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    text: LocalText
 
 
 # The tags of the two kinds of entry in a ``show_if`` ``any_of`` list. Pydantic puts the tag in an error's
@@ -208,18 +279,22 @@ class ParameterMapping(_Strict):
 
     range: tuple[float, float] | None = None
     reverse: bool = False
+    # A matrix's weight is shared by its rows; true gives every row the whole weight (as before 2026.2).
+    weight_per_row: bool = _added(False)
 
 
 class Lineage(_Strict):
     replaces: str = Field(pattern=ID_PATTERN)
     note: str | None = None
+    # Old answer value → new, where the options changed, so the comparison of rounds can follow the answers.
+    answers: dict[str, str] | None = _added()
 
 
 class Question(_Strict):
     id: str = Field(pattern=ID_PATTERN)
-    type: QuestionType
-    text: str = Field(min_length=1)
-    help: str | None = None
+    type: str
+    text: LocalText
+    help: LocalText | None = None
     required: bool = False
     options: list[Option] | None = Field(default=None, min_length=2)
     other: bool = False
@@ -227,68 +302,63 @@ class Question(_Strict):
     items: list[Item] | None = None
     min: int | None = None
     max: int | None = None
-    unit: str | None = None
+    unit: LocalText | None = None
     max_length: int | None = Field(default=None, gt=0)
     # At most this many options of a multiple choice may be chosen.
     max_choices: int | None = _added(gt=0)
-    # «Vet ikke» beside a number (choice and scale questions get it from their type or scale).
+    # «Vet ikke» as an answer to a number or a single choice (jadelvisnei has it always, a scale declares it).
     dont_know: bool = _added(False)
+    # «Ikke aktuelt» and «Løses interkommunalt» as answers, treated as missing in scores.
+    not_applicable: bool = _added(False)
+    intermunicipal: bool = _added(False)
+    # The answer describes the situation on the questionnaire's ``reference_date``, shown with the question.
+    dated: bool = _added(False)
+    # A figure the county knows (the council's decision in the settlement history), shown for the
+    # municipality to confirm or correct (``services.prefill``).
+    prefill: Literal["vedtak", "vedtak_ema"] | None = _added()
     show_if: ShowIf | None = None
     parameter: ParameterMapping | None = None
     lineage: Lineage | None = None
 
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"ukjent spørsmålstype «{value}»; bruk en av: {', '.join(QUESTION_TYPES)}")
+        return value
+
     @model_validator(mode="after")
     def _fields_fit_type(self) -> Question:
-        t = self.type
-        if t in ("single", "multi") and not self.options:
-            raise ValueError(f"et spørsmål av typen «{t}» trenger «options» (minst to svaralternativer)")
-        if t not in ("single", "multi") and (self.options or self.other):
-            raise ValueError(f"«options» og «other» hører bare til typene single og multi, ikke «{t}»")
-        if t in ("likert", "matrix") and self.scale is None:
-            raise ValueError(
-                f"et spørsmål av typen «{t}» trenger «scale» (et navn fra «scales» eller labels)"
-            )
-        if t not in ("likert", "matrix") and self.scale is not None:
-            raise ValueError(f"«scale» hører bare til typene likert og matrix, ikke «{t}»")
-        if t == "matrix" and not self.items:
-            raise ValueError("et matrix-spørsmål trenger «items» (radene som vurderes på skalaen)")
-        if t != "matrix" and self.items:
-            raise ValueError(f"«items» hører bare til typen matrix, ikke «{t}»")
-        if t != "integer" and (self.min is not None or self.max is not None or self.unit):
-            raise ValueError(f"«min», «max» og «unit» hører bare til typen integer, ikke «{t}»")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("«min» er større enn «max»")
-        if t not in ("text", "longtext") and self.max_length is not None:
-            raise ValueError(f"«max_length» hører bare til typene text og longtext, ikke «{t}»")
-        if t != "multi" and self.max_choices is not None:
-            raise ValueError(f"«max_choices» hører bare til typen multi, ikke «{t}»")
-        if t != "integer" and self.dont_know:
-            raise ValueError(
-                f"«dont_know» på et spørsmål hører bare til typen integer, ikke «{t}» "
-                "(likert og matrix får «Vet ikke» fra skalaen, jadelvisnei har det alltid)"
-            )
+        kind = kind_of(self)
+        for name in sorted(kind.required):
+            if not getattr(self, name):
+                raise ValueError(f"et spørsmål av typen «{self.type}» trenger «{name}»{_NEEDS.get(name, '')}")
+        for name in TYPE_FIELDS:
+            if name not in kind.fields and getattr(self, name) not in (None, False):
+                types = [k for k, other in KINDS.items() if name in other.fields]
+                which = f"typen {types[0]}" if len(types) == 1 else f"typene {', '.join(types)}"
+                raise ValueError(f"«{name}» hører bare til {which}, ikke «{self.type}»")
         if self.options:
             values = [o.value for o in self.options]
             if len(values) != len(set(values)):
                 raise ValueError("to svaralternativer har samme «value»")
             if OTHER in values and self.other:
                 raise ValueError(f"bruk enten «other: true» eller et alternativ med value «{OTHER}»")
-        if self.parameter and t in ("text", "longtext"):
+        if self.parameter and kind.free_text:
             raise ValueError("fritekst kan ikke ha «parameter»: bare svar som kan telles kan gi poeng")
+        if self.parameter and kind.scoring is None:
+            raise ValueError(f"spørsmål av typen «{self.type}» kan ikke ha «parameter»")
+        problem = kind.check(self)
+        if problem:
+            raise ValueError(problem)
         return self
 
     # --- derived views used by forms and analysis ---
 
     def choice_values(self, lang: str = "nb") -> list[tuple[str, str]]:
-        """(value, label) of every allowed answer of a choice question, «vet ikke» last."""
-        if self.type == "jadelvisnei":
-            return [(value, t(key, lang)) for value, key in JA_DELVIS_NEI] + [
-                (DONT_KNOW, t("dont_know", lang))
-            ]
-        opts = [(o.value, o.label) for o in self.options or []]
-        if self.other:
-            opts.append((OTHER, t("other", lang)))
-        return opts
+        """(value, label) of every allowed answer of a question answered by options (not on a scale, which
+        is read from the questionnaire: ``kind_of(q).choices(definition, q)``), declared missing answers last."""
+        return kind_of(self).choices(None, self, lang)
 
     @cached_property
     def has_other(self) -> bool:
@@ -296,10 +366,18 @@ class Question(_Strict):
         return self.other or any(o.value == OTHER for o in self.options or [])
 
 
+_NEEDS = {
+    "options": " (minst to svaralternativer)",
+    "scale": " (et navn fra «scales» eller labels)",
+    "items": " (radene som vurderes på skalaen)",
+    "max_choices": " (hvor mange som kan velges eller rangeres)",
+}
+
+
 class Section(_Strict):
     id: str = Field(pattern=ID_PATTERN)
-    title: str = Field(min_length=1)
-    intro: str | None = None
+    title: LocalText
+    intro: LocalText | None = None
     questions: list[Question] = Field(min_length=1)
 
 
@@ -311,16 +389,21 @@ class ParameterDef(_Strict):
     min_share: float = Field(default=0.5, gt=0, le=1)
     weight: float = Field(default=1.0, ge=0)
     theme: str | None = None
+    # Reflective: its questions measure one underlying trait, so Cronbach's alpha tests it. Formative (the
+    # default): an index of different facts, where agreement between them is not expected.
+    kind: Literal["formative", "reflective"] = _added("formative")
 
 
 class QuestionnaireDef(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    title: str = Field(min_length=1)
+    title: LocalText
     family: str | None = None
     version: str | None = None
     language: Literal["nb", "nn"] = "nb"
-    description: str | None = None
-    intro: str | None = None
+    description: LocalText | None = None
+    intro: LocalText | None = None
+    # The day status questions (``dated: true``) describe, e.g. 2026-10-01.
+    reference_date: date | None = _added()
     scales: dict[str, Scale] = Field(default_factory=dict)
     parameters: list[ParameterDef] = Field(default_factory=list)
     sections: list[Section] = Field(min_length=1)
@@ -353,9 +436,75 @@ class QuestionnaireDef(_Strict):
     def family_id(self) -> str:
         return self.family or self.id
 
+    def in_language(self, lang: str) -> QuestionnaireDef:
+        """This questionnaire with every respondent text in ``lang`` (bokmål where a text has no ``lang``
+        form): what a municipality's pages, receipt and printable form are built from. Cached per language."""
+        cache = self._languages
+        if lang not in cache:
+            cache[lang] = _localized(self, lang)
+        return cache[lang]
+
+    @cached_property
+    def _languages(self) -> dict[str, QuestionnaireDef]:
+        return {}
+
+    def missing_in(self, lang: str) -> list[Path_]:
+        """The key path of every respondent text that has no form in ``lang``: a plain string is in the file's
+        ``language``, a translated text has both."""
+        if lang == self.language:
+            return []
+        return [path for path, text in respondent_texts(self) if text.nn is None]
+
     def content_hash(self) -> str:
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# Reading speed for administrative Norwegian text, words a minute.
+READING_WPM = 200
+
+
+def estimate_minutes(definition: QuestionnaireDef, lang: str = "nb") -> int:
+    """How long the questionnaire takes a coordinator who has the facts at hand, in whole minutes.
+
+    Every question counts as shown (the upper bound): the time to read its text, help, options and rows at
+    ``READING_WPM``, plus the time its type takes to answer (``Kind.seconds``: 10 s a choice, 8 s a scale
+    point per row, 30 s a looked-up number, 3 minutes a required reflection, 1 minute an optional one).
+    """
+    words = sum(len(text.in_lang(lang).split()) for _, text in respondent_texts(definition))
+    answering = sum(kind_of(q).seconds(q) for q in definition.questions())
+    return math.ceil(words / READING_WPM + answering / 60)
+
+
+def respondent_texts(value: object, path: Path_ = ()) -> Iterator[tuple[Path_, LocalText]]:
+    """Every text a respondent reads (each ``LocalText``) inside a definition, with its key path as written
+    in the YAML; staff-only texts (parameter labels, lineage notes) are plain strings and left out."""
+    if isinstance(value, LocalText):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from respondent_texts(getattr(value, name), (*path, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from respondent_texts(item, (*path, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from respondent_texts(item, (*path, key))
+
+
+def _localized(value: Any, lang: str) -> Any:
+    if isinstance(value, LocalText):
+        return LocalText(value.in_lang(lang))
+    if isinstance(value, BaseModel):
+        fields = {name: _localized(getattr(value, name), lang) for name in type(value).model_fields}
+        # Built without validating again (it was validated as written) and without the cached views of the
+        # original, which point at its own questions.
+        return type(value).model_construct(_fields_set=value.model_fields_set, **fields)
+    if isinstance(value, list):
+        return [_localized(item, lang) for item in value]
+    if isinstance(value, dict):
+        return {key: _localized(item, lang) for key, item in value.items()}
+    return value
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -420,8 +569,8 @@ def _message(err: Any) -> str:
     loc = err["loc"]
     field = str(loc[-1]) if loc else ""
     kind = err["type"]
-    if kind == "literal_error" and field == "type":
-        return f"ukjent spørsmålstype «{err['input']}»; bruk en av: {', '.join(QUESTION_TYPES)}"
+    if field == "type" and kind == "value_error":  # the message names the field already
+        return str(err["msg"]).removeprefix("Value error, ")
     if kind in _PYDANTIC_HINTS:
         return _PYDANTIC_HINTS[kind].format(
             field=field,
@@ -461,6 +610,21 @@ def _cross_checks(q: QuestionnaireDef, lines: dict[Path_, int]) -> Iterator[tupl
                 yield (*here, "scale"), f"skalaen «{question.scale}» finnes ikke under «scales» ({known})"
             if question.show_if:
                 yield from _check_show_if(q, question.show_if, (*here, "show_if"), earlier)
+            # Checked here, not in the model: a version stored before these answers existed still loads.
+            for oi, option in enumerate(question.options or []):
+                if option.value in MISSING_ANSWERS:
+                    yield (
+                        (*here, "options", oi, "value"),
+                        (
+                            f"«{option.value}» er et fast svar; bruk «dont_know», «not_applicable» eller "
+                            "«intermunicipal» i stedet for et eget alternativ"
+                        ),
+                    )
+            if question.dated and q.reference_date is None:
+                yield (
+                    (*here, "dated"),
+                    "«dated: true» trenger en dato å svare ut fra: sett «reference_date» øverst i filen",
+                )
             if question.max_choices is not None and question.max_choices > len(question.choice_values()):
                 yield (
                     (*here, "max_choices"),
@@ -471,6 +635,18 @@ def _cross_checks(q: QuestionnaireDef, lines: dict[Path_, int]) -> Iterator[tupl
                 )
             if question.parameter:
                 yield from _check_parameter(q, question, here, parameters)
+            if question.lineage and question.lineage.answers:
+                own = (
+                    {v for v, _ in kind_of(question).choices(q, question)}
+                    if _scale_known(q, question)
+                    else set()
+                )
+                for old, new in question.lineage.answers.items():
+                    if own and new not in own:
+                        yield (
+                            (*here, "lineage", "answers", old),
+                            f"«{old}: {new}»: «{new}» er ikke et svar på dette spørsmålet ({', '.join(sorted(own))})",
+                        )
             earlier[question.id] = question
     for pi, param in enumerate(q.parameters):
         if not any(x.parameter and x.parameter.id == param.id for x in q.questions()):
@@ -498,13 +674,11 @@ def _check_show_if(
                     "en betingelse kan bare bygge på et tidligere spørsmål"
                 ),
             )
-        elif target.type not in ("single", "jadelvisnei", "multi"):
+        elif not kind_of(target).conditions:
+            able = ", ".join(name for name, kind in KINDS.items() if kind.conditions)
             yield (
                 (*here, "question"),
-                (
-                    f"show_if kan bare bygge på valgspørsmål (single, multi, jadelvisnei), "
-                    f"ikke på «{target.type}»"
-                ),
+                f"show_if kan bare bygge på valgspørsmål ({able}), ikke på «{target.type}»",
             )
         else:
             allowed = {v for v, _ in target.choice_values()}
@@ -528,8 +702,9 @@ def _check_parameter(
             (*here, "parameter", "id"),
             (f"parameteren «{mapping.id}» er ikke definert under «parameters» øverst i filen"),
         )
-    if question.type in ("single", "multi", "jadelvisnei"):
-        allowed = {v for v, _ in question.choice_values()} - {DONT_KNOW}
+    scoring = kind_of(question).scoring
+    if scoring == "choices":
+        allowed = {v for v, _ in question.choice_values()} - MISSING_ANSWERS
         if not mapping.scores:
             yield (*here, "parameter"), "valgspørsmål som gir poeng trenger «scores» (poeng per svar, 0–100)"
         else:
@@ -547,7 +722,7 @@ def _check_parameter(
                         f"«scores» mangler poeng for svaralternativet «{key}»; gi alle alternativer poeng (0–100)"
                     ),
                 )
-    if mapping.range is not None and question.type != "integer":
+    if mapping.range is not None and scoring != "range":
         yield (
             (*here, "parameter", "range"),
             "«range» hører bare til tallspørsmål (integer); bruk «scores» her",
@@ -557,7 +732,7 @@ def _check_parameter(
             (*here, "parameter", "range"),
             "«range» må være [laveste, høyeste] med laveste mindre enn høyeste",
         )
-    if question.type in ("likert", "matrix") and mapping.scores:
+    if scoring == "scale" and mapping.scores:
         points = {str(p) for p in q.scale_of(question).labels} if _scale_known(q, question) else set()
         for key in sorted(set(mapping.scores) - points) if points else []:
             yield (
@@ -568,7 +743,12 @@ def _check_parameter(
             )
         for key in sorted(points - set(mapping.scores)):
             yield (*here, "parameter", "scores"), f"«scores» mangler poeng for skalapunktet {key}"
-    if question.type == "integer" and mapping.range is None:
+    if mapping.weight_per_row and not question.items:
+        yield (
+            (*here, "parameter", "weight_per_row"),
+            "«weight_per_row» hører bare til spørsmål med rader (matrix)",
+        )
+    if scoring == "range" and mapping.range is None:
         yield (*here, "parameter"), "tallspørsmål som gir poeng trenger «range: [laveste, høyeste]»"
     for key, value in (mapping.scores or {}).items():
         if not 0 <= value <= 100:
@@ -629,6 +809,26 @@ def parse(text: str, filename: str = "<tekst>") -> QuestionnaireDef:
     if problems:
         raise QuestionnaireError(sorted(problems, key=lambda p: p.line))
     return definition
+
+
+def missing_nynorsk(text: str, filename: str = "<tekst>") -> list[Problem]:
+    """Every respondent text of a valid questionnaire that has no nynorsk form, as FILE:LINE problems."""
+    definition = parse(text, filename)
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert node is not None  # parse has read it as a questionnaire
+    lines = _line_map(node)
+    return [
+        Problem(
+            filename, _line_of(lines, path), f"«{_field_name(path)}» mangler nynorsk (skriv {{nb: …, nn: …}})"
+        )
+        for path in definition.missing_in("nn")
+    ]
+
+
+def _field_name(path: Path_) -> str:
+    # A scale label's path ends in its point; name the field it belongs to.
+    named = [part for part in path if isinstance(part, str)]
+    return named[-1] if named else "tekst"
 
 
 def load_file(path: Path) -> QuestionnaireDef:

@@ -13,10 +13,12 @@ from starlette.requests import Request
 
 from analysis.settlement_text import number, signed
 from survey_app.dates import format_date, format_datetime, format_time
+from survey_app.documents.formatting import paragraphs
 from survey_app.forms import Value, display_value
 from survey_app.i18n import template_t
 from survey_app.models import StaffUser
 from survey_app.permissions import Action, can
+from survey_app.question_types import kind_of
 from survey_app.questionnaires import Question, QuestionnaireDef
 
 # Pinned copies from npm (see static/vendor/README.md). Changing a version here is the whole upgrade.
@@ -25,13 +27,6 @@ VENDOR = {
     "ds_css": "vendor/designsystemet-css-1.22.0.css",
     "ds_theme": "vendor/designsystemet-theme-digdir-1.11.0.css",
 }
-
-
-def paragraphs(text: str | None) -> list[str]:
-    """Text written with hard line breaks (as in YAML) as paragraphs: blank lines separate them."""
-    if not text:
-        return []
-    return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
 
 
 def domid(key: str) -> str:
@@ -125,6 +120,7 @@ def make_templates(directory: Path) -> Jinja2Blocks:
     env.globals["url_for"] = url_for
     env.globals["VENDOR"] = VENDOR
     env.globals["display_value"] = display_answer
+    env.globals["kind_of"] = kind_of
     env.filters["reader_view"] = reader_view
     env.globals["t"] = template_t
     env.globals["can"] = can_do

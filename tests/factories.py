@@ -26,63 +26,69 @@ from survey_app.services import catalog, invitations, recommendation, register, 
 # Every question type, a show_if, a required question and a scored one: enough to exercise the flow.
 SMALL_QUESTIONNAIRE = textwrap.dedent("""\
     id: liten-test
-    title: Liten testundersøkelse
+    title: {nb: Liten testundersøkelse, nn: Lita testundersøking}
     scales:
       enig:
-        labels: {1: Helt uenig, 2: Uenig, 3: Enig, 4: Helt enig}
+        labels:
+          1: {nb: Helt uenig, nn: Heilt usamd}
+          2: {nb: Uenig, nn: Usamd}
+          3: {nb: Enig, nn: Samd}
+          4: {nb: Helt enig, nn: Heilt samd}
     parameters:
       - id: frivillighet
         label: Frivillighet
     sections:
       - id: del1
-        title: Første del
+        title: {nb: Første del, nn: Første del}
         questions:
           - id: politikk
             type: jadelvisnei
-            text: Har kommunen en frivillighetspolitikk?
+            text: {nb: "Har kommunen en frivillighetspolitikk?", nn: "Har kommunen ein frivilligheitspolitikk?"}
             required: true
             parameter: {id: frivillighet, scores: {ja: 100, delvis: 50, nei: 0}}
           - id: vedtaksar
             type: integer
-            text: Hvilket år ble den vedtatt?
+            text: {nb: "Hvilket år ble den vedtatt?", nn: "Kva år vart han vedteken?"}
             min: 1990
             max: 2030
             show_if: {question: politikk, any_of: [ja, delvis]}
           - id: enighet
             type: likert
-            text: Frivilligheten er godt med i integreringsarbeidet.
+            text:
+              nb: Frivilligheten er godt med i integreringsarbeidet.
+              nn: Frivilligheita er godt med i integreringsarbeidet.
             scale: enig
             parameter: {id: frivillighet}
       - id: del2
-        title: Andre del
+        title: {nb: Andre del, nn: Andre del}
         questions:
           - id: tiltak
             type: multi
-            text: Hvilke tiltak har dere?
+            text: {nb: "Hvilke tiltak har dere?", nn: "Kva tiltak har de?"}
             other: true
             options:
-              - {value: sprakkafe, label: Språkkafé}
-              - {value: leksehjelp, label: Leksehjelp}
+              - {value: sprakkafe, label: {nb: Språkkafé, nn: Språkkafé}}
+              - {value: leksehjelp, label: {nb: Leksehjelp, nn: Leksehjelp}}
           - id: moteplasser
             type: matrix
-            text: Hvor mye brukes møteplassene?
+            text: {nb: "Hvor mye brukes møteplassene?", nn: "Kor mykje blir møteplassane brukte?"}
             scale: enig
             items:
-              - {id: bibliotek, text: Biblioteket}
-              - {id: idrett, text: Idrettslag}
+              - {id: bibliotek, text: {nb: Biblioteket, nn: Biblioteket}}
+              - {id: idrett, text: {nb: Idrettslag, nn: Idrettslag}}
           - id: kommentar
             type: longtext
-            text: Andre kommentarer
+            text: {nb: Andre kommentarer, nn: Andre kommentarar}
             max_length: 200
           - id: enhet
             type: single
-            text: Hvilken enhet svarer?
+            text: {nb: "Hvilken enhet svarer?", nn: "Kva eining svarar?"}
             options:
-              - {value: flyktning, label: Flyktningtjenesten}
-              - {value: kultur, label: Kultur}
+              - {value: flyktning, label: {nb: Flyktningtjenesten, nn: Flyktningtenesta}}
+              - {value: kultur, label: {nb: Kultur, nn: Kultur}}
           - id: stilling
             type: text
-            text: Stillingen til den som koordinerer
+            text: {nb: Stillingen til den som koordinerer, nn: Stillinga til den som koordinerer}
 """)
 
 PASSWORD = "et-langt-testpassord"

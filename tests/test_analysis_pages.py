@@ -47,7 +47,8 @@ def test_analyze_stores_a_reproducible_run(session: Session, settings: Settings,
         "moteplasser",
         "sosial_kontroll",
         "kapasitet",
-    }
+    }  # last year's survey, before the revision added «medverknad» and «mangfald»
+    assert all(p.alpha is None and not p.reflective for p in results.parameters.values()), "all formative"
     some = next(iter(results.units.values()))
     contributions = some.parameters["kapasitet"].contributions
     assert contributions and contributions[0].key.startswith(contributions[0].question_id)

@@ -24,7 +24,7 @@ from survey_app.documents.blank_form import blank_form, blank_form_pdf, text_of
 from survey_app.limits import in_range
 from survey_app.main import create_app, routes_by_name
 from survey_app.models import Role
-from survey_app.questionnaires import load_file, parse, shipped_files
+from survey_app.questionnaires import LocalText, load_file, parse, shipped_files
 from survey_app.routes import blank_form as blank_form_routes
 from survey_app.routes.blank_form import file_slug
 from tests.conftest import csrf_of
@@ -33,36 +33,46 @@ from tests.test_documents import pdf_text
 
 QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
 
-# Every text of SMALL_QUESTIONNAIRE that the blank form must print, in its order.
-QUESTION_TEXTS = [
-    "Har kommunen en frivillighetspolitikk?",
-    "Hvilket år ble den vedtatt?",
-    "Frivilligheten er godt med i integreringsarbeidet.",
-    "Hvilke tiltak har dere?",
-    "Hvor mye brukes møteplassene?",
-    "Andre kommentarer",
-    "Hvilken enhet svarer?",
-    "Stillingen til den som koordinerer",
-]
-OPTION_TEXTS = [
-    "Helt uenig",
-    "Uenig",
-    "Enig",
-    "Helt enig",
-    "Språkkafé",
-    "Leksehjelp",
-    "Biblioteket",
-    "Idrettslag",
-    "Flyktningtjenesten",
-    "Kultur",
-]
+# Every text of SMALL_QUESTIONNAIRE that the blank form must print, in its order, in each målform.
+QUESTION_TEXTS = {
+    "nb": [
+        "Har kommunen en frivillighetspolitikk?",
+        "Hvilket år ble den vedtatt?",
+        "Frivilligheten er godt med i integreringsarbeidet.",
+        "Hvilke tiltak har dere?",
+        "Hvor mye brukes møteplassene?",
+        "Andre kommentarer",
+        "Hvilken enhet svarer?",
+        "Stillingen til den som koordinerer",
+    ],
+    "nn": [
+        "Har kommunen ein frivilligheitspolitikk?",
+        "Kva år vart han vedteken?",
+        "Frivilligheita er godt med i integreringsarbeidet.",
+        "Kva tiltak har de?",
+        "Kor mykje blir møteplassane brukte?",
+        "Andre kommentarar",
+        "Kva eining svarar?",
+        "Stillinga til den som koordinerer",
+    ],
+}
+OPTION_TEXTS = {
+    "nb": [
+        *["Helt uenig", "Uenig", "Enig", "Helt enig", "Språkkafé", "Leksehjelp", "Biblioteket"],
+        *["Idrettslag", "Flyktningtjenesten", "Kultur"],
+    ],
+    "nn": [
+        *["Heilt usamd", "Usamd", "Samd", "Heilt samd", "Språkkafé", "Leksehjelp", "Biblioteket"],
+        *["Idrettslag", "Flyktningtenesta", "Kultur"],
+    ],
+}
 SECTION_TITLES = ["1. Første del", "2. Andre del"]
 # The frame's texts in each målform, and words that would give the other one away.
 FRAME = {
     "nb": [
         "Tomt skjema",
         "Drammen kommune",
-        "Testrunden 2026. Fristen er 31. januar 2099.",
+        "Liten testundersøkelse 2026. Fristen er 31. januar 2099.",
         "Svar bare hvis du svarte «Ja» eller «Delvis» på spørsmål 1.",
         "(må besvares)",
         "Kryss av for ett svar.",
@@ -78,7 +88,7 @@ FRAME = {
     "nn": [
         "Tomt skjema",
         "Ål kommune",
-        "Testrunden 2026. Fristen er 31. januar 2099.",
+        "Lita testundersøking 2026. Fristen er 31. januar 2099.",
         "Svar berre viss du svarte «Ja» eller «Delvis» på spørsmål 1.",
         "(må svarast på)",
         "Kryss av for eitt svar.",
@@ -94,7 +104,10 @@ FRAME = {
 }
 GIVES_AWAY = {
     "nb": ["berre", "viss", "eitt", "ikkje", "teikn", "svarast", "Skrive ut"],
-    "nn": ["bare hvis", "Vet ikke", "ikke", "hver", "tegn", "besvares", "Skrevet", "Annet", "spørsmålene"],
+    "nn": [
+        *["bare hvis", "Vet ikke", "ikke", "hver", "tegn", "besvares", "Skrevet", "Annet", "spørsmålene"],
+        *["Hvilke", "Hvor", "Hvilket", "Frivilligheten", "testundersøkelse", "Flyktningtjenesten", "uenig"],
+    ],
 }
 
 
@@ -148,11 +161,11 @@ def assert_pdf(r: httpx.Response, filename: str) -> str:
     return text
 
 
-def assert_questionnaire(text: str) -> None:
-    for expected in [*SECTION_TITLES, *QUESTION_TEXTS, *OPTION_TEXTS]:
+def assert_questionnaire(text: str, lang: str) -> None:
+    for expected in [*SECTION_TITLES, *QUESTION_TEXTS[lang], *OPTION_TEXTS[lang]]:
         assert expected in text, expected
     # Numbered in order, so that the conditions can name them.
-    positions = [text.index(f"{n}. {q}") for n, q in enumerate(QUESTION_TEXTS, start=1)]
+    positions = [text.index(f"{n}. {q}") for n, q in enumerate(QUESTION_TEXTS[lang], start=1)]
     assert positions == sorted(positions)
 
 
@@ -166,8 +179,9 @@ def test_respondent_gets_the_questionnaire_in_the_municipalitys_malform(
     as_municipality(client, world, kommunenummer)
     link = blank_link(client)
     assert "s=" in link  # the slot: another tab's municipality cannot be printed by mistake
-    text = assert_pdf(client.get(link), "testrunden-2026-tomt-skjema.pdf")
-    assert_questionnaire(text)
+    name = {"nb": "liten-testundersokelse", "nn": "lita-testundersoking"}[lang]
+    text = assert_pdf(client.get(link), f"{name}-2026-tomt-skjema.pdf")
+    assert_questionnaire(text, lang)
     for expected in FRAME[lang]:
         assert expected in text, expected
     for word in GIVES_AWAY[lang]:
@@ -196,13 +210,13 @@ def test_staff_get_the_round_questionnaire_in_either_malform(
     base = f"http://testserver/ansatt/runder/{world.round.id}/skjema.pdf"
     assert hrefs == {base, f"{base}?malform=nn"}
 
-    bokmal = assert_pdf(client.get(base), "testrunden-2026-tomt-skjema.pdf")
-    assert_questionnaire(bokmal)
+    bokmal = assert_pdf(client.get(base), "liten-testundersokelse-2026-tomt-skjema.pdf")
+    assert_questionnaire(bokmal, "nb")
     assert "Svar bare hvis du svarte «Ja» eller «Delvis» på spørsmål 1." in bokmal
     assert "Drammen kommune" not in bokmal  # printed for no municipality in particular
 
-    nynorsk = assert_pdf(client.get(f"{base}?malform=nn"), "testrunden-2026-tomt-skjema-nynorsk.pdf")
-    assert_questionnaire(nynorsk)
+    nynorsk = assert_pdf(client.get(f"{base}?malform=nn"), "lita-testundersoking-2026-tomt-skjema.pdf")
+    assert_questionnaire(nynorsk, "nn")
     assert "Svar berre viss du svarte «Ja» eller «Delvis» på spørsmål 1." in nynorsk
 
 
@@ -222,8 +236,9 @@ def test_staff_route_refuses_other_malforms_rounds_and_strangers(
 
 def test_text_of_reads_plain_and_translated_texts() -> None:
     assert text_of("Ja", "nn") == "Ja"
-    assert text_of({"nb": "Hvor mange?", "nn": "Kor mange?"}, "nn") == "Kor mange?"
-    assert text_of({"nb": "Hvor mange?"}, "nn") == "Hvor mange?"
+    assert text_of(LocalText("Hvor mange?", "Kor mange?"), "nn") == "Kor mange?"
+    assert text_of(LocalText("Hvor mange?", "Kor mange?"), "nb") == "Hvor mange?"
+    assert text_of(LocalText("Hvor mange?"), "nn") == "Hvor mange?"
     assert text_of(None, "nb") == ""
 
 
@@ -296,5 +311,5 @@ def test_shipped_questionnaires_print_whole(path: Path) -> None:
     )
     _, text = pdf_text(blank_form_pdf(form))
     for n, question in enumerate(definition.questions(), start=1):
-        assert f"{n}. {' '.join(question.text.split())}" in text, question.id
+        assert f"{n}. {' '.join(question.text.in_lang('nn').split())}" in text, question.id
     assert "Side 1 av" in text

@@ -142,6 +142,34 @@ def test_check_of_a_missing_file_exits_1(cli: Cli, tmp_path: Path) -> None:
     assert result.stdout.startswith(f"{missing}:1: kan ikke lese filen"), result.stdout
 
 
+def test_check_lists_each_missing_nynorsk_text_unless_it_is_a_draft(cli: Cli, tmp_path: Path) -> None:
+    draft = tmp_path / "utkast.yaml"
+    draft.write_text(
+        textwrap.dedent("""\
+        id: utkast
+        title: {nb: Utkast, nn: Utkast}
+        sections:
+          - id: del1
+            title: Del 1
+            questions:
+              - id: plan
+                type: jadelvisnei
+                text: {nb: "Har kommunen en plan?", nn: "Har kommunen ein plan?"}
+                help: Regn med planer som er felles med nabokommunene.
+        """),
+        encoding="utf-8",
+    )
+    result = cli("questionnaires", "check", str(draft))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        f"{draft}:5: «title» mangler nynorsk (skriv {{nb: …, nn: …}})",
+        f"{draft}:10: «help» mangler nynorsk (skriv {{nb: …, nn: …}})",
+    ]
+    assert f"{draft}: FEIL (1 spørsmål, 2 tekster mangler nynorsk" in result.stderr
+    result = ok(cli("questionnaires", "check", "--utkast", str(draft)))
+    assert len(result.stdout.splitlines()) == 2 and f"{draft}: OK" in result.stderr
+
+
 # --- init -------------------------------------------------------------------------------------------
 
 

@@ -46,6 +46,14 @@ def test_compare_two_years_of_the_demo(
     assert any("endrede svar" in line for line in everyone)
     assert any("svarte bare i" in line for line in everyone)  # some answered only one of the years
 
+    # Across the revision (2025.1 → 2026.2): the shared plan question continues the old action-plan
+    # question through its answer map, and the new blocks come as new questions.
+    assert catalog.round_definition(session, last_year).version == "2025.1"
+    assert catalog.round_definition(session, this_year).version == "2026.2"
+    text = " ".join(row.get_text(" ", strip=True) for row in soup.select("table.compare tbody tr"))
+    assert "svarene fra før er regnet om til de nye" in text
+    assert "(nytt spørsmål)" in text
+
 
 def test_compare_without_another_round_says_so(
     client: TestClient, session: Session, settings: Settings

@@ -41,104 +41,147 @@ from tests.factories import REGISTER_CSV, SMALL_QUESTIONNAIRE
 
 OLD_YAML = textwrap.dedent("""\
     id: sammenlign
-    title: Sammenligning
+    title: {nb: Sammenligning, nn: Samanlikning}
     version: "2025.1"
     scales:
       enig:
-        labels: {1: Helt uenig, 2: Uenig, 3: Enig, 4: Helt enig}
+        labels:
+          1: {nb: Helt uenig, nn: Heilt usamd}
+          2: {nb: Uenig, nn: Usamd}
+          3: {nb: Enig, nn: Samd}
+          4: {nb: Helt enig, nn: Heilt samd}
     parameters:
       - {id: p, label: P}
     sections:
       - id: s
-        title: S
+        title: {nb: S, nn: S}
         questions:
           - id: politikk
             type: jadelvisnei
-            text: Har kommunen en frivillighetspolitikk?
+            text:
+              nb: Har kommunen en frivillighetspolitikk?
+              nn: Har kommunen ein frivilligheitspolitikk?
             parameter: {id: p, scores: {ja: 100, delvis: 50, nei: 0}}
           - id: vedtaksar
             type: integer
-            text: Hvilket år ble den vedtatt?
+            text: {nb: "Hvilket år ble den vedtatt?", nn: "Kva år vart han vedteken?"}
             show_if: {question: politikk, any_of: [ja, delvis]}
           - id: avtaler
             type: single
-            text: Har kommunen avtaler med frivillige?
-            options: [{value: ja, label: Ja}, {value: nei, label: Nei}]
+            text: {nb: "Har kommunen avtaler med frivillige?", nn: "Har kommunen avtalar med frivillige?"}
+            options:
+              - {value: ja, label: {nb: Ja, nn: Ja}}
+              - {value: nei, label: {nb: Nei, nn: Nei}}
             parameter: {id: p, scores: {ja: 100, nei: 0}}
-          - {id: enighet, type: likert, text: Frivilligheten er godt med., scale: enig, parameter: {id: p}}
+          - id: enighet
+            type: likert
+            text: {nb: "Frivilligheten er godt med.", nn: "Frivilligheita er godt med."}
+            scale: enig
+            parameter: {id: p}
           - id: tiltak
             type: multi
-            text: Hvilke tiltak har dere?
+            text: {nb: "Hvilke tiltak har dere?", nn: "Kva tiltak har de?"}
             other: true
-            options: [{value: sprakkafe, label: Språkkafé}, {value: leksehjelp, label: Leksehjelp}]
+            options:
+              - {value: sprakkafe, label: {nb: Språkkafé, nn: Språkkafé}}
+              - {value: leksehjelp, label: {nb: Leksehjelp, nn: Leksehjelp}}
           - id: moteplasser
             type: matrix
-            text: Hvor mye brukes møteplassene?
+            text: {nb: "Hvor mye brukes møteplassene?", nn: "Kor mykje blir møteplassane brukte?"}
             scale: enig
-            items: [{id: bibliotek, text: Biblioteket}, {id: idrett, text: Idrettslag}]
+            items:
+              - {id: bibliotek, text: {nb: Biblioteket, nn: Biblioteket}}
+              - {id: idrett, text: {nb: Idrettslag, nn: Idrettslag}}
             parameter: {id: p}
-          - {id: antall_lag, type: integer, text: "Hvor mange lag finnes?"}
-          - {id: kommentar, type: longtext, text: Kommentarer}
+          - {id: antall_lag, type: integer, text: {nb: "Hvor mange lag finnes?", nn: "Kor mange lag finst?"}}
+          - {id: kommentar, type: longtext, text: {nb: Kommentarer, nn: Kommentarar}}
 """)
 
 NEW_YAML = textwrap.dedent("""\
     id: sammenlign
-    title: Sammenligning
+    title: {nb: Sammenligning, nn: Samanlikning}
     version: "2026.1"
     scales:
       enig:
-        labels: {1: Helt uenig, 2: Uenig, 3: Enig, 4: Helt enig}
+        labels:
+          1: {nb: Helt uenig, nn: Heilt usamd}
+          2: {nb: Uenig, nn: Usamd}
+          3: {nb: Enig, nn: Samd}
+          4: {nb: Helt enig, nn: Heilt samd}
       fem:
-        labels: {1: Svært uenig, 2: Uenig, 3: Nøytral, 4: Enig, 5: Svært enig}
+        labels:
+          1: {nb: Svært uenig, nn: Svært usamd}
+          2: {nb: Uenig, nn: Usamd}
+          3: {nb: Nøytral, nn: Nøytral}
+          4: {nb: Enig, nn: Samd}
+          5: {nb: Svært enig, nn: Svært samd}
     parameters:
       - {id: p, label: P}
     sections:
       - id: s
-        title: S
+        title: {nb: S, nn: S}
         questions:
           - id: politikk
             type: jadelvisnei
-            text: Har kommunen en frivillighetspolitikk?
+            text:
+              nb: Har kommunen en frivillighetspolitikk?
+              nn: Har kommunen ein frivilligheitspolitikk?
             parameter: {id: p, scores: {ja: 100, delvis: 50, nei: 0}}
           - id: vedtaksar
             type: integer
-            text: Hvilket år ble den vedtatt?
+            text: {nb: "Hvilket år ble den vedtatt?", nn: "Kva år vart han vedteken?"}
             show_if: {question: politikk, any_of: [ja, delvis]}
           - id: avtaler_frivillig
             type: single
-            text: Har kommunen skriftlige avtaler med frivillige lag?
-            options: [{value: ja, label: Ja}, {value: nei, label: Nei}]
+            text:
+              nb: Har kommunen skriftlige avtaler med frivillige lag?
+              nn: Har kommunen skriftlege avtalar med frivillige lag?
+            options:
+              - {value: ja, label: {nb: Ja, nn: Ja}}
+              - {value: nei, label: {nb: Nei, nn: Nei}}
             parameter: {id: p, scores: {ja: 100, nei: 0}}
             lineage: {replaces: avtaler, note: Før 2026 talte også muntlige avtaler.}
-          - {id: enighet, type: likert, text: Frivilligheten er godt med., scale: fem, parameter: {id: p}}
+          - id: enighet
+            type: likert
+            text: {nb: "Frivilligheten er godt med.", nn: "Frivilligheita er godt med."}
+            scale: fem
+            parameter: {id: p}
           - id: tiltak
             type: multi
-            text: Hvilke tiltak har dere?
+            text: {nb: "Hvilke tiltak har dere?", nn: "Kva tiltak har de?"}
             other: true
-            options: [{value: sprakkafe, label: Språkkafé}, {value: leksehjelp, label: Leksehjelp}]
+            options:
+              - {value: sprakkafe, label: {nb: Språkkafé, nn: Språkkafé}}
+              - {value: leksehjelp, label: {nb: Leksehjelp, nn: Leksehjelp}}
           - id: moteplasser
             type: matrix
-            text: Hvor mye brukes møteplassene?
+            text: {nb: "Hvor mye brukes møteplassene?", nn: "Kor mykje blir møteplassane brukte?"}
             scale: enig
-            items: [{id: bibliotek, text: Biblioteket}, {id: kulturhus, text: Kulturhuset}]
+            items:
+              - {id: bibliotek, text: {nb: Biblioteket, nn: Biblioteket}}
+              - {id: kulturhus, text: {nb: Kulturhuset, nn: Kulturhuset}}
             parameter: {id: p}
           - id: samarbeid
             type: jadelvisnei
-            text: Samarbeider dere med nabokommunene?
+            text: {nb: "Samarbeider dere med nabokommunene?", nn: "Samarbeider de med nabokommunane?"}
             parameter: {id: p, scores: {ja: 100, delvis: 50, nei: 0}}
-          - {id: kommentar, type: longtext, text: Kommentarer}
+          - {id: kommentar, type: longtext, text: {nb: Kommentarer, nn: Kommentarar}}
 """)
 
 # Same family under another id: an abridged questionnaire sent one year.
 SHORT_YAML = textwrap.dedent("""\
     id: sammenlign-kort
     family: sammenlign
-    title: Sammenligning, kort
+    title: {nb: "Sammenligning, kort", nn: "Samanlikning, kort"}
     sections:
       - id: s
-        title: S
+        title: {nb: S, nn: S}
         questions:
-          - {id: politikk, type: jadelvisnei, text: "Har kommunen en frivillighetspolitikk?"}
+          - id: politikk
+            type: jadelvisnei
+            text:
+              nb: Har kommunen en frivillighetspolitikk?
+              nn: Har kommunen ein frivilligheitspolitikk?
 """)
 
 OLD: dict[str, dict[str, Value]] = {

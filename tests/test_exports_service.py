@@ -132,23 +132,50 @@ def test_xlsx_sheets(loaded: tuple[QuestionnaireDef, list[res.Row]]) -> None:
     assert dict(zip(lines[0], lines[2], strict=True))["vedtaksar"] is None
 
     codebook = [list(r) for r in book["Kodebok"].iter_rows(values_only=True)]
-    assert codebook[0] == ["nøkkel", "spørsmål", "rad", "type", "verdier"]
+    assert codebook[0] == [
+        "nøkkel",
+        "spørsmål",
+        "spørsmål (nynorsk)",
+        "rad",
+        "rad (nynorsk)",
+        "type",
+        "verdier",
+        "verdier (nynorsk)",
+    ]
     by_key = {line[0]: line for line in codebook[1:]}
     assert list(by_key) == KEYS
+    # Each text in bokmål and nynorsk: a round's municipalities read one or the other.
     assert by_key["enighet"] == [
         "enighet",
         "Frivilligheten er godt med i integreringsarbeidet.",
+        "Frivilligheita er godt med i integreringsarbeidet.",
+        None,
         None,
         "likert",
         "1 = Helt uenig; 2 = Uenig; 3 = Enig; 4 = Helt enig; vet_ikke = Vet ikke",
+        "1 = Heilt usamd; 2 = Usamd; 3 = Samd; 4 = Heilt samd; vet_ikke = Veit ikkje",
     ]
-    assert by_key["politikk"][4] == "ja = Ja; delvis = Delvis; nei = Nei; vet_ikke = Vet ikke"
-    assert by_key["moteplasser.idrett"][1:4] == ["Hvor mye brukes møteplassene?", "Idrettslag", "matrix"]
-    assert by_key["tiltak"][4] == (
-        "sprakkafe = Språkkafé; leksehjelp = Leksehjelp; annet = Annet (flere valg skilles med «|»)"
-    )
-    assert by_key["tiltak.annet"][2:4] == ["Annet", "text"]
-    assert by_key["vedtaksar"][3:] == ["integer", "heltall, minst 1990, høyst 2030"]
+    assert by_key["politikk"][6:] == [
+        "ja = Ja; delvis = Delvis; nei = Nei; vet_ikke = Vet ikke",
+        "ja = Ja; delvis = Delvis; nei = Nei; vet_ikke = Veit ikkje",
+    ]
+    assert by_key["moteplasser.idrett"][1:6] == [
+        "Hvor mye brukes møteplassene?",
+        "Kor mykje blir møteplassane brukte?",
+        "Idrettslag",
+        "Idrettslag",
+        "matrix",
+    ]
+    assert by_key["tiltak"][6:] == [
+        "sprakkafe = Språkkafé; leksehjelp = Leksehjelp; annet = Annet (flere valg skilles med «|»)",
+        "sprakkafe = Språkkafé; leksehjelp = Leksehjelp; annet = Anna (fleire val er skilde med «|»)",
+    ]
+    assert by_key["tiltak.annet"][3:6] == ["Annet", "Anna", "text"]
+    assert by_key["vedtaksar"][5:] == [
+        "integer",
+        "heltall, minst 1990, høyst 2030",
+        "heiltal, minst 1990, høgst 2030",
+    ]
 
     texts = [list(r) for r in book["Fritekst"].iter_rows(values_only=True)]
     assert texts[0] == ["kommunenummer", "kommune", "region", "spørsmål id", "spørsmål", "tekst"]

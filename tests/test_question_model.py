@@ -32,30 +32,30 @@ SHIPPED = {d.id: d for d in map(load_file, shipped_files(Path(__file__).parent.p
 # and a number with «Vet ikke».
 MODEL = textwrap.dedent("""\
     id: modell-test
-    title: Spørsmålsmodellen
+    title: {nb: Spørsmålsmodellen, nn: Spørsmålsmodellen}
     parameters:
       - id: frivillighet
         label: Frivillighet
     sections:
       - id: del1
-        title: Første del
+        title: {nb: Første del, nn: Første del}
         questions:
           - id: avtaler
             type: jadelvisnei
-            text: Har kommunen avtaler med frivillige?
+            text: {nb: "Har kommunen avtaler med frivillige?", nn: "Har kommunen avtalar med frivillige?"}
           - id: aktiviteter
             type: multi
-            text: Hvilke aktiviteter har dere?
-            help: Velg de viktigste.
+            text: {nb: "Hvilke aktiviteter har dere?", nn: "Kva aktivitetar har de?"}
+            help: {nb: "Velg de viktigste.", nn: "Vel dei viktigaste."}
             max_choices: 2
             options:
-              - {value: sprak, label: Språkkafé}
-              - {value: mentor, label: Mentor}
-              - {value: idrett, label: Idrett}
-              - {value: ingen, label: Ingen}
+              - {value: sprak, label: {nb: Språkkafé, nn: Språkkafé}}
+              - {value: mentor, label: {nb: Mentor, nn: Mentor}}
+              - {value: idrett, label: {nb: Idrett, nn: Idrett}}
+              - {value: ingen, label: {nb: Ingen, nn: Ingen}}
           - id: bidrag
             type: jadelvisnei
-            text: Bidrar samarbeidet til språktrening?
+            text: {nb: "Bidrar samarbeidet til språktrening?", nn: "Bidreg samarbeidet til språktrening?"}
             required: true
             show_if:
               any_of:
@@ -63,7 +63,9 @@ MODEL = textwrap.dedent("""\
                 - {question: aktiviteter, any_of: [sprak, mentor, idrett]}
           - id: begge
             type: text
-            text: Hvordan henger avtalene og aktivitetene sammen?
+            text:
+              nb: Hvordan henger avtalene og aktivitetene sammen?
+              nn: Korleis heng avtalane og aktivitetane saman?
             show_if:
               all_of:
                 - {question: avtaler, equals: ja}
@@ -72,10 +74,12 @@ MODEL = textwrap.dedent("""\
                     - {question: aktiviteter, equals: mentor}
           - id: andel
             type: integer
-            text: Hvor stor andel av deltakerne var med?
+            text:
+              nb: Hvor stor andel av deltakerne var med?
+              nn: Kor stor del av deltakarane var med?
             min: 0
             max: 100
-            unit: prosent
+            unit: {nb: prosent, nn: prosent}
             dont_know: true
             parameter: {id: frivillighet, range: [0, 100]}
 """)
@@ -171,7 +175,13 @@ def test_shipped_survey_does_not_ask_for_contributions_without_any_collaboration
 def test_shipped_most_important_questions_are_limited() -> None:
     consultation = SHIPPED["konsultasjon-samarbeid"]
     limited = {q.id: q.max_choices for q in consultation.questions() if q.max_choices}
-    assert limited == {"samarbeidsformer": 3, "maling_vektlegging": 3}
+    assert limited == {
+        "samarbeidsformer": 3,
+        "kvalifisering_omrader": 3,
+        "maling_vektlegging": 3,
+        "nsk_tiltak": 3,
+        "prioriterte_tema": 3,
+    }
 
 
 # --- errors at their lines ------------------------------------------------------------------------
@@ -310,7 +320,7 @@ SCHEMA_ERRORS = [
           - {value: a, label: A}
           - {value: b, label: B}
 """,
-        "«max_choices» hører bare til typen multi",
+        "«max_choices» hører bare til typene multi, ranking, ikke «single»",
         id="max_choices-on-single",
     ),
     pytest.param(
@@ -320,7 +330,7 @@ SCHEMA_ERRORS = [
         text: Navn på enheten?
         dont_know: true
 """,
-        "«dont_know» på et spørsmål hører bare til typen integer",
+        "«dont_know» hører bare til typene single, integer, ikke «text»",
         id="dont_know-on-text",
     ),
 ]

@@ -31,6 +31,7 @@ from survey_app.config import Settings
 from survey_app.forms import Value, free_text_keys
 from survey_app.models import Municipality, Response, Role, Round, RoundStatus, Scenario
 from survey_app.permissions import Action, can
+from survey_app.question_types import kind_of
 from survey_app.questionnaires import OTHER, QuestionnaireDef, load_file, shipped_files
 from survey_app.services import analysis, catalog, demo, register, responses, rounds
 from survey_app.services.catalog import round_definition
@@ -82,7 +83,9 @@ def _personal_answers(definition: QuestionnaireDef, rng: random.Random, first: i
     for question in definition.questions():
         if question.has_other and question.type == "multi":
             chosen = values.get(question.id)
-            values[question.id] = [*(chosen if isinstance(chosen, list) else []), OTHER]
+            room = question.max_choices - 1 if question.max_choices else None  # «Annet» takes one place
+            kept = chosen[:room] if isinstance(chosen, list) else []
+            values[question.id] = [*kept, OTHER]
         elif question.has_other and question.type in ("single", "jadelvisnei"):
             values[question.id] = OTHER
         for key in free_text_keys(question):
@@ -317,8 +320,10 @@ def test_masking_leaves_every_shipped_option_and_scale_label_alone(settings: Set
     for path in shipped_files(settings.questionnaires_dir):
         definition = load_file(path)
         for question in definition.questions():
-            labels = [label for lang in ("nb", "nn") for _, label in question.choice_values(lang)]
-            if question.type in ("likert", "matrix"):
-                labels += definition.scale_of(question).labels.values()
+            kind = kind_of(question)
+            labels = [label for lang in ("nb", "nn") for _, label in kind.choices(definition, question, lang)]
+            labels += [
+                kind.key_label(question, key, lang) for key in kind.keys(question) for lang in ("nb", "nn")
+            ]
             for label in labels:
                 assert mask(label) == label, (path.name, question.id, label)

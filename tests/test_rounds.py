@@ -25,7 +25,7 @@ from survey_app.models import (
 )
 from survey_app.services import register
 from tests.conftest import csrf_of, fresh
-from tests.factories import REGISTER_CSV, make_staff, make_world
+from tests.factories import REGISTER_CSV, SMALL_QUESTIONNAIRE, make_staff, make_world
 from tests.fake_smtp import Inbox, app_sender, mail_settings, smtp_server, wait_until
 from tests.test_staff import login, table_rows
 
@@ -280,8 +280,9 @@ def test_invitations_by_email(mail_client: TestClient, session: Session, setting
     wait_until(lambda: len(inbox[0].messages) == 2 and all_sent(session), what="two invitations sent")
     subjects = sorted(m["Subject"] for m in inbox[0].messages)
     assert subjects == [
-        "Invitasjon: Testrunden 2026 – Drammen kommune",
-        "Invitasjon: Testrunden 2026 – Ål kommune",
+        # The round as each municipality reads it: the questionnaire's title in its målform, and the year.
+        "Invitasjon: Lita testundersøking 2026 – Ål kommune",
+        "Invitasjon: Liten testundersøkelse 2026 – Drammen kommune",
     ]
 
 
@@ -312,15 +313,18 @@ def test_closing_a_round_makes_answers_read_only(
 def test_a_round_title_with_a_line_break_is_mailed_on_one_line(
     mail_client: TestClient, session: Session, settings: Settings, inbox
 ) -> None:
-    world = make_world(session, settings)
+    # A title written as a YAML block keeps its line break: a 500 when mailing before.
+    broken = SMALL_QUESTIONNAIRE.replace(
+        "title: {nb: Liten testundersøkelse, nn: Lita testundersøking}",
+        'title: {nb: "Liten\\ntestundersøkelse", nn: "Lita\\ntestundersøking"}',
+    )
+    world = make_world(session, settings, questionnaire=broken)
     add_contacts(session)
-    world.round.title = "Testrunden\n2026"  # typed (or pasted) with a line break: a 500 when mailing before
-    session.add(world.round)
-    session.commit()
     token = admin(mail_client, session)
     r = mail_client.post(f"/ansatt/runder/{world.round.id}/invitasjoner/send", data={"csrf_token": token})
     assert r.status_code == 303
     wait_until(lambda: len(inbox[0].messages) == 2, what="two invitations sent")
     assert (
-        sorted(m["Subject"] for m in inbox[0].messages)[0] == "Invitasjon: Testrunden 2026 – Drammen kommune"
+        sorted(m["Subject"] for m in inbox[0].messages)[0]
+        == "Invitasjon: Lita testundersøking 2026 – Ål kommune"
     )

@@ -226,7 +226,12 @@ def consultation_for(session: Session, settings: Settings, world: World) -> dict
     """A second open round for the same municipalities (as the consultation runs beside the survey)."""
     version = catalog.import_questionnaire(
         session,
-        definition=parse(SMALL_QUESTIONNAIRE.replace("id: liten-test", "id: liten-horing")),
+        definition=parse(
+            SMALL_QUESTIONNAIRE.replace("id: liten-test", "id: liten-horing").replace(
+                "title: {nb: Liten testundersøkelse, nn: Lita testundersøking}",
+                "title: {nb: Liten høring, nn: Lita høyring}",
+            )
+        ),
         actor=audit.SYSTEM,
     )
     county_id = world.round.county_id
@@ -283,7 +288,8 @@ def test_two_invitations_in_one_browser_each_keep_their_own_tab(
         # Without a slot (an old bookmark), the browser asks which form.
         r = browser.get("/svar")
         assert r.status_code == 200 and "Hvilket skjema vil du fortsette på?" in r.text
-        assert "Testrunden 2026" in r.text and "Høringen 2026" in r.text
+        # Each as the municipality reads it: the questionnaire's title and the year.
+        assert "Liten testundersøkelse 2026" in r.text and "Liten høring 2026" in r.text
     fresh(session)
     saved = {a.value for a in session.exec(select(Answer).where(Answer.question_id == "kommentar"))}
     assert saved == {"Fra undersøkelsen", "Fra høringen"}

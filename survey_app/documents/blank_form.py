@@ -10,48 +10,28 @@ blank_form.html``, through the same WeasyPrint set-up as the case documents (``p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 from survey_app.documents import formatting as fmt
+from survey_app.documents.formatting import paragraphs
 from survey_app.documents.model import printable
 from survey_app.i18n import Lang, t
-from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef, ShowIf
-from survey_app.templating import paragraphs
+from survey_app.question_types import kind_of
+from survey_app.question_types._options import in_lang
+from survey_app.question_types.base import Layout
+from survey_app.questionnaires import Question, QuestionnaireDef, ShowIf
 
-# A questionnaire text: one string today; a mapping {"nb": …, "nn": …} once the schema carries translations.
-Text = str | Mapping[str, str]
-
-Layout = Literal["choices", "scale", "matrix", "line", "box", "number"]
-
-# How each question type is printed. One table, so a new type is one line here and one branch in the
-# template's answer area.
-LAYOUTS: dict[str, Layout] = {
-    "single": "choices",
-    "jadelvisnei": "choices",
-    "multi": "choices",
-    "likert": "scale",
-    "matrix": "matrix",
-    "integer": "number",
-    "text": "line",
-    "longtext": "box",
-}
 # Room to write a long text: about one line per 250 characters allowed, between 4 and 10 lines.
 CHARS_PER_LINE = 250
 BOX_LINES = (4, 10)
 BOX_LINES_UNLIMITED = 8
 
 
-def text_of(value: Text | None, lang: str) -> str:
-    """The text of a questionnaire string in ``lang``: a plain string as it is; a translated one in ``lang``,
-    or in bokmål when it has no text in ``lang``. ``None`` (an absent help or intro) gives ``""``."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return value.get(lang) or value["nb"]
+def text_of(value: str | None, lang: str) -> str:
+    """A questionnaire text in ``lang`` (bokmål where it has no ``lang`` form); ``None`` (an absent help or
+    intro) gives ``""``."""
+    return "" if value is None else in_lang(value, lang)
 
 
 @dataclass(frozen=True)
@@ -62,6 +42,7 @@ class BlankQuestion:
     condition: str  # when to answer it, in words; "" when it always applies
     help: tuple[str, ...]  # paragraphs
     hint: str  # how to answer: «Kryss av for eitt svar.», the limits of a number, …
+    as_of: str  # «Svar ut frå situasjonen per 1. oktober 2026.» for a dated question, or ""
     layout: Layout
     choices: tuple[str, ...]  # option labels; for a scale or matrix, the scale's labels (and «Vet ikkje»)
     rows: tuple[str, ...]  # a matrix's rows
@@ -149,14 +130,10 @@ def blank_form_pdf(form: BlankForm) -> bytes:
 def _question(
     definition: QuestionnaireDef, q: Question, numbers: dict[str, int], lang: Lang
 ) -> BlankQuestion:
-    layout = LAYOUTS[q.type]
-    choices: list[str] = []
-    if layout == "choices":
-        choices = [label for _, label in _choices(q, lang)]
-    elif layout in ("scale", "matrix"):
-        choices = [label for _, label in _scale(definition, q, lang)]
-    elif layout == "number" and q.dont_know:
-        choices = [t("dont_know", lang)]
+    kind = kind_of(q)
+    as_of = ""
+    if q.dated and definition.reference_date is not None:
+        as_of = t("as_of", lang, date=fmt.long_date(definition.reference_date, lang))
     return BlankQuestion(
         number=numbers[q.id],
         text=text_of(q.text, lang),
@@ -165,9 +142,10 @@ def _question(
         if q.show_if is not None
         else "",
         help=tuple(paragraphs(text_of(q.help, lang))),
-        hint=_hint(q, lang),
-        layout=layout,
-        choices=tuple(choices),
+        hint=kind.hint(q, lang),
+        as_of=as_of,
+        layout=kind.layout,
+        choices=tuple(kind.print_choices(definition, q, lang)),
         rows=tuple(text_of(item.text, lang) for item in q.items or []),
         other=t("other_describe", lang) if q.has_other else "",
         unit=text_of(q.unit, lang),
@@ -175,49 +153,8 @@ def _question(
     )
 
 
-def _choices(q: Question, lang: Lang) -> list[tuple[str, str]]:
-    """(value, label) of a choice question, as the respondent sees them."""
-    if q.type == "jadelvisnei":
-        return q.choice_values(lang)  # fixed answers, worded in the målform by i18n
-    found = [(o.value, text_of(o.label, lang)) for o in q.options or []]
-    if q.other:
-        found.append((OTHER, t("other", lang)))
-    return found
-
-
-def _scale(definition: QuestionnaireDef, q: Question, lang: Lang) -> list[tuple[str, str]]:
-    scale = definition.scale_of(q)
-    found = [(str(point), text_of(label, lang)) for point, label in sorted(scale.labels.items())]
-    if scale.dont_know:
-        found.append((DONT_KNOW, t("dont_know", lang)))
-    return found
-
-
-def _hint(q: Question, lang: Lang) -> str:
-    if q.type == "multi":
-        if q.max_choices is not None:
-            return t("max_choices_help", lang, limit=q.max_choices)  # as the web form says it
-        return t("blank_choose_many", lang)
-    if q.type in ("single", "jadelvisnei", "likert"):
-        return t("blank_choose_one", lang)
-    if q.type == "matrix":
-        return t("blank_choose_per_row", lang)
-    if q.type == "integer":
-        # Plain digits: most limits are years, which are never grouped («1990», not «1 990»).
-        if q.min is not None and q.max is not None:
-            return t("blank_integer_between", lang, min=q.min, max=q.max)
-        if q.min is not None:
-            return t("blank_integer_min", lang, min=q.min)
-        if q.max is not None:
-            return t("blank_integer_max", lang, max=q.max)
-        return t("blank_integer", lang)
-    if q.max_length is not None:
-        return t("blank_max_length", lang, limit=fmt.integer(q.max_length))
-    return ""
-
-
 def _lines(q: Question) -> int:
-    if q.type != "longtext":
+    if kind_of(q).layout != "box":
         return 1
     if q.max_length is None:
         return BOX_LINES_UNLIMITED
@@ -232,13 +169,13 @@ def _condition(definition: QuestionnaireDef, cond: ShowIf, numbers: dict[str, in
     """``cond`` as the clause after «Svar bare hvis»: «du svarte «Ja» eller «Delvis» på spørsmål 2»."""
     if cond.question is not None:
         target = definition.question(cond.question)
-        labels = dict(_choices(target, lang))
+        labels = dict(kind_of(target).choices(definition, target, lang))
         # The author's order of the answers, each by the label the respondent ticks.
         values = (
             [cond.equals] if cond.equals is not None else [v for v in cond.any_of or [] if isinstance(v, str)]
         )
         answers = _listed([f"«{labels.get(v, v)}»" for v in values], t("blank_or", lang))
-        key = "blank_ticked" if target.type == "multi" else "blank_answered"
+        key = "blank_ticked" if kind_of(target).many else "blank_answered"
         return t(key, lang, answers=answers, number=numbers[target.id])
     parts = [
         f"({clause})" if part.question is None else clause

@@ -84,3 +84,10 @@ def moment(value: datetime) -> str:
     Non-breaking spaces keep «4. mars» and «kl. 14:32» on one line each in a narrow column."""
     local = value.astimezone(OSLO) if value.tzinfo is not None else value
     return format_datetime(local, "d.\u00a0MMMM y 'kl.'\u00a0HH:mm", locale="nb_NO")
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Text written with hard line breaks (as in YAML) as paragraphs: blank lines separate them."""
+    if not text:
+        return []
+    return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]

@@ -22,6 +22,7 @@ from survey_app.dates import format_date
 from survey_app.deps import SessionDep, round_or_404
 from survey_app.models import Round, StaffUser
 from survey_app.permissions import Action, can
+from survey_app.question_types import kind_of
 from survey_app.services import api_tokens, exports, results, rounds
 from survey_app.services.audit_log import record_read
 from survey_app.services.catalog import round_definition
@@ -163,7 +164,7 @@ def round_results(
             "distributions": [asdict(d) for d in results.question_results(definition, q, rows)],
         }
         for q in definition.questions()
-        if q.type not in ("text", "longtext")
+        if kind_of(q).tally is not None
     ]
     return {
         "round": round_id,

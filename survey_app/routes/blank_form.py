@@ -22,6 +22,7 @@ from survey_app.i18n import Lang
 from survey_app.models import County, QuestionnaireVersion, Round
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services.catalog import definition_of
+from survey_app.services.responses import round_name
 
 router = APIRouter()
 
@@ -42,19 +43,20 @@ def _pdf(
     round_: Round,
     lang: Lang,
     municipality: str | None,
-    suffix: str = "",
 ) -> Response:
     county = session.get(County, round_.county_id)
+    # The round as a municipality reads it (its title in the målform and the year), not the staff's name.
+    name = round_name(definition.in_language(lang), round_)
     form = blank_form(
         definition,
         lang=lang,
         county=county.name if county is not None else "",
-        round_title=round_.title,
+        round_title=name,
         closes_on=round_.closes_on,
         printed_on=datetime.now(OSLO).date(),
         municipality=municipality,
     )
-    filename = f"{file_slug(round_.title)}-tomt-skjema{suffix}.pdf"
+    filename = f"{file_slug(name)}-tomt-skjema.pdf"
     return Response(
         blank_form_pdf(form),
         media_type="application/pdf",
@@ -84,12 +86,4 @@ def round_blank_pdf(
     version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
     if version is None:  # a round always pins a version; only a broken database gets here
         raise LookupError(f"round {round_id} has no questionnaire version")
-    suffix = "-nynorsk" if malform == "nn" else ""
-    return _pdf(
-        session,
-        definition=definition_of(version),
-        round_=round_,
-        lang=malform,
-        municipality=None,
-        suffix=suffix,
-    )
+    return _pdf(session, definition=definition_of(version), round_=round_, lang=malform, municipality=None)

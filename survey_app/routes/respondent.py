@@ -39,9 +39,10 @@ from survey_app.forms import (
 )
 from survey_app.i18n import t
 from survey_app.models import Invitation, Municipality, SessionKind, WebSession
-from survey_app.questionnaires import Question, Section
+from survey_app.questionnaires import Question, Section, estimate_minutes
 from survey_app.services import invitations, responses, sessions
 from survey_app.services.invitations import LinkProblem
+from survey_app.services.prefill import Prefill
 from survey_app.services.responses import Draft, KeyResult, Outcome
 
 router = APIRouter()
@@ -159,6 +160,7 @@ def start(request: Request, draft: DraftDep, respondent: RespondentDep) -> Respo
             "sections": sections,
             "editor": respondent.row.editor,
             "total": responses.progress(draft),
+            "minutes": estimate_minutes(draft.definition, draft.lang),
         },
     )
 
@@ -190,6 +192,7 @@ class SectionView:
     messages: dict[str, str] = field(default_factory=dict)
     conflicts: dict[str, KeyResult] = field(default_factory=dict)
     saved: dict[str, KeyResult] = field(default_factory=dict)
+    prefilled: dict[str, Prefill] = field(default_factory=dict)  # shown in the field, not yet saved
 
     def keys(self, question: Question) -> list[str]:
         return keys_of(question)
@@ -210,6 +213,11 @@ class SectionView:
 def section_view(draft: Draft, section: Section, results: list[KeyResult] | None = None) -> SectionView:
     values = draft.values()
     view = SectionView(draft, section, responses.visible_ids(draft.definition, values), dict(values))
+    for key, known in draft.known.items():
+        # Offered, not stored: saving the question (as it is or corrected) makes it the municipality's answer.
+        if draft.value(key) is None and not draft.read_only_reason:
+            view.values[key] = known.value
+            view.prefilled[key] = known
     for result in results or []:
         if result.outcome in (Outcome.conflict, Outcome.refused):
             # Keep what this person typed on the page; the stored value is shown beside it.

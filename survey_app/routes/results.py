@@ -11,6 +11,7 @@ from sqlmodel import Session
 from survey_app import audit, htmx
 from survey_app.deps import Exporter, SessionDep, Viewer, round_or_404
 from survey_app.forms import free_text_keys
+from survey_app.i18n import Lang
 from survey_app.models import Municipality, Round
 from survey_app.models import Response as SurveyResponse
 from survey_app.paging import page_of
@@ -223,11 +224,14 @@ def round_export_page(round_id: int, request: Request, session: SessionDep, user
 
 
 @router.get("/ansatt/svar/{response_id}/utskrift", name="staff_response_print")
-def response_print(response_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
+def response_print(
+    response_id: int, request: Request, session: SessionDep, user: Viewer, malform: Lang = "nb"
+) -> Response:
     if session.get(SurveyResponse, response_id) is None:
         raise HTTPException(404, "Svaret finnes ikke.")
-    draft = responses.load_draft(session, response_id=response_id)
+    draft = responses.load_draft(session, response_id=response_id, read_in=malform)
     context: dict[str, Any] = {
+        "lang": malform,
         "draft": draft,
         "shown": responses.visible_ids(draft.definition, draft.values()),
         "status_labels": STATUS_LABELS,

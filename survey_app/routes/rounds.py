@@ -141,19 +141,23 @@ def round_create(
     if form.errors or version is None:
         return htmx.render(request, "staff/round_new.html", {"form": form, **choices}, status_code=422)
     county_id = municipalities[0].county_id
-    round_ = rounds.create_round(
-        session,
-        county_id=county_id,
-        version=version,
-        year=year,
-        title=form.title.strip(),
-        opens_on=opens,
-        closes_on=closes,
-        municipalities=municipalities,
-        secret_key=settings.resolved_secret_key(),
-        invitation_days=settings.invitation_days,
-        actor=audit.staff_actor(user),
-    )
+    try:
+        round_ = rounds.create_round(
+            session,
+            county_id=county_id,
+            version=version,
+            year=year,
+            title=form.title.strip(),
+            opens_on=opens,
+            closes_on=closes,
+            municipalities=municipalities,
+            secret_key=settings.resolved_secret_key(),
+            invitation_days=settings.invitation_days,
+            actor=audit.staff_actor(user),
+        )
+    except rounds.Untranslated as exc:
+        form.errors["questionnaire"] = str(exc)
+        return htmx.render(request, "staff/round_new.html", {"form": form, **choices}, status_code=422)
     return RedirectResponse(request.url_for("round_invitations", round_id=round_.id), status_code=303)
 
 
@@ -165,7 +169,10 @@ def round_status(
     wanted = form.get("status")
     if wanted not in ("open", "closed"):
         raise HTTPException(400, "Ukjent status for runden.")
-    rounds.set_status(session, round_=round_, status=RoundStatus(wanted), actor=audit.staff_actor(user))
+    try:
+        rounds.set_status(session, round_=round_, status=RoundStatus(wanted), actor=audit.staff_actor(user))
+    except rounds.Untranslated as exc:
+        htmx.flash(request, f"Runden er ikke åpnet. {exc}", kind="danger")
     return RedirectResponse(request.url_for("staff_round", round_id=round_id), status_code=303)
 
 

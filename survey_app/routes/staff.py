@@ -13,6 +13,7 @@ from sqlmodel import Session
 from survey_app import audit, htmx
 from survey_app.csrf import rotate_csrf_token
 from survey_app.deps import STAFF_KEY, OptionalStaffDep, Reopener, SessionDep, Viewer, optional_staff
+from survey_app.i18n import Lang
 from survey_app.models import Response as SurveyResponse
 from survey_app.models import SessionKind
 from survey_app.permissions import ROLE_LABELS, Action, can
@@ -132,14 +133,19 @@ def rounds_page(request: Request, session: SessionDep, user: Viewer) -> Response
 
 
 @router.get("/ansatt/svar/{response_id}", name="staff_response")
-def response_page(response_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
+def response_page(
+    response_id: int, request: Request, session: SessionDep, user: Viewer, malform: Lang = "nb"
+) -> Response:
+    """One answer, read in bokmål (the staff's language) or in nynorsk (``?malform=nn``), whichever the
+    municipality wrote in: the questions and options as the municipality saw them, or as staff read them."""
     if session.get(SurveyResponse, response_id) is None:
         raise HTTPException(404, "Svaret finnes ikke.")
-    draft = responses.load_draft(session, response_id=response_id)
+    draft = responses.load_draft(session, response_id=response_id, read_in=malform)
     return htmx.render(
         request,
         "staff/response.html",
         {
+            "lang": malform,
             "draft": draft,
             "shown": responses.visible_ids(draft.definition, draft.values()),
             "status_labels": STATUS_LABELS,

@@ -40,6 +40,7 @@ from survey_app.analysis_data import (
 )
 from survey_app.db import begin_write
 from survey_app.models import AnalysisRun, Answer, Response, Round, ThemeCoding, utcnow
+from survey_app.question_types import kind_of
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import NO_REGION
@@ -120,7 +121,9 @@ def _parameters(definition: QuestionnaireDef, rows: Sequence[Row]) -> _Scored:
             min_share=spec.min_share,
             county=spread.county,
             regions=spread.regions,
-            alpha=P.cronbach_alpha(matrix),
+            reflective=spec.reflective,
+            # Alpha asks whether items measure one trait; an index of different facts need not agree.
+            alpha=P.cronbach_alpha(matrix) if spec.reflective else None,
             ranks=P.ranks({u: plain[u][spec.id] for u in by_unit}),
             bottom_quartile_cut=P.bottom_quartile_cut([plain[u][spec.id] for u in by_unit]),
         )
@@ -208,7 +211,9 @@ def _themes_needs_topics(
 ) -> _Coded:
     # Long answers carry themes; a short text field holds a job title or a document's name.
     texts = [
-        t for t in free_texts(definition, rows) if t.question.type == "longtext" or t.key != t.question.id
+        t
+        for t in free_texts(definition, rows)
+        if kind_of(t.question).carries_themes or t.key != t.question.id
     ]
     masked = [mask(t.text) for t in texts]
     proba = model.predict_proba(masked) if masked else np.zeros((0, len(CODES)))

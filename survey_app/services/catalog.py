@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy.orm import defer
@@ -83,12 +84,20 @@ def definition_of(version: QuestionnaireVersion) -> QuestionnaireDef:
 
 
 def latest_version(session: Session, slug: str) -> QuestionnaireVersion | None:
-    return session.exec(
+    """The newest version of a questionnaire: by its own ``version`` label («2026.2» after «2025.1»), then
+    by import order. An older version imported later (last year's, for a comparison) stays older."""
+    versions = session.exec(
         select(QuestionnaireVersion)
         .join(Questionnaire, col(Questionnaire.id) == col(QuestionnaireVersion.questionnaire_id))
         .where(Questionnaire.slug == slug)
-        .order_by(col(QuestionnaireVersion.version_no).desc())
-    ).first()
+        .options(WITHOUT_DEFINITION)
+    ).all()
+    return max(versions, key=lambda v: (_label_order(definition_of(v).version), v.version_no), default=None)
+
+
+def _label_order(label: str | None) -> tuple[int, ...]:
+    # «2026.2» → (2026, 2); a label without numbers sorts first, leaving import order to decide.
+    return tuple(int(part) for part in re.findall(r"\d+", label or ""))
 
 
 def questionnaire_slugs(session: Session) -> list[str]:

@@ -7,7 +7,9 @@ id, the «Annet» text with the «Annet» text.
 
 When a matched question changed its type, its option values or its scale points (``scale_changed``), a
 per-option comparison would set unlike answers side by side; only the 0–100 score, which each version
-defines for itself, is compared then. A question that only got new wording keeps its options and points,
+defines for itself, is compared then, unless the newer question's ``lineage.answers`` maps each old
+answer to a new one: then the older round's answers are read as their new values and compare option by
+option. A question that only got new wording keeps its options and points,
 and its ``renamed`` flag (and lineage note) is what tells the adviser to read the comparison with care.
 
 The rows are the caller's, from ``results.load_rows`` (submitted responses by default), one list per round.
@@ -15,14 +17,15 @@ The rows are the caller's, from ``results.load_rows`` (submitted responses by de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from survey_app.forms import FREE_TEXT_TYPES, Value, display_value, keys_of, selected
+from survey_app.forms import Value, display_value, keys_of, selected
 from survey_app.models import Municipality, QuestionnaireVersion, Round
+from survey_app.question_types import kind_of
 from survey_app.questionnaires import Question, QuestionnaireDef
 from survey_app.services.catalog import definition_of
 from survey_app.services.results import (
@@ -64,6 +67,8 @@ class QuestionPair:
     old: Question | None
     renamed: bool  # matched through ``lineage.replaces``, not by id
     scale_changed: bool  # type, option values or scale points differ: only scores compare
+    # Old answer value → new (``lineage.answers``): the older round's answers are read as new values.
+    answers: Mapping[str, str] | None = None
 
 
 def match_questions(new_def: QuestionnaireDef, old_def: QuestionnaireDef) -> list[QuestionPair]:
@@ -82,7 +87,15 @@ def match_questions(new_def: QuestionnaireDef, old_def: QuestionnaireDef) -> lis
         else:
             pairs.append(QuestionPair(question, None, renamed=False, scale_changed=False))
             continue
-        changed = _answer_space(new_def, question) != _answer_space(old_def, old)
+        mapping = question.lineage.answers if question.lineage else None
+        old_space = _answer_space(old_def, old)
+        if mapping and question.type == old.type:
+            # Mapped answers compare when every old answer lands on an option the new question has.
+            translated = frozenset(mapping.get(v, v) for v in old_space[1])
+            if translated <= _answer_space(new_def, question)[1]:
+                pairs.append(QuestionPair(question, old, renamed, scale_changed=False, answers=mapping))
+                continue
+        changed = _answer_space(new_def, question) != old_space
         pairs.append(QuestionPair(question, old, renamed=renamed, scale_changed=changed))
     return pairs
 
@@ -100,14 +113,12 @@ def _answer_space(definition: QuestionnaireDef, question: Question) -> tuple[str
     README asks for a new id (so ``renamed``) when the meaning changes. «Vet ikke» is counted apart from
     the options everywhere, so offering it or not does not change the space either.
     """
-    if question.type in ("likert", "matrix"):
-        return question.type, frozenset(str(p) for p in definition.scale_of(question).labels)
-    return question.type, frozenset(v for v, _ in question.choice_values())
+    return question.type, kind_of(question).answer_space(definition, question)
 
 
 def _key_pairs(new: Question, old: Question) -> list[tuple[str, str]]:
     """The answer keys of ``new`` with the key of ``old`` each continues; keys without one left out."""
-    if (new.type == "matrix") != (old.type == "matrix"):
+    if (new.items is None) != (old.items is None):
         # A matrix row and a whole answer are different things; no key of one continues the other.
         return []
     old_keys = set(keys_of(old))
@@ -169,10 +180,14 @@ def _compare_questions(
 ) -> list[tuple[QuestionPair, list[KeyChange]]]:
     compared: list[tuple[QuestionPair, list[KeyChange]]] = []
     for pair in match_questions(new_def, old_def):
-        if pair.new.type in FREE_TEXT_TYPES:
+        if kind_of(pair.new).tally is None:
             continue
         old_dists: dict[str, Distribution] = {}
-        if pair.old is not None:
+        if pair.old is not None and pair.answers is not None:
+            # The older answers read as the new values, counted on the new question's options.
+            translated = [_translated(row, pair) for row in old_rows]
+            old_dists = {d.key: d for d in question_results(new_def, pair.new, translated, lang)}
+        elif pair.old is not None:
             by_key = {d.key: d for d in question_results(old_def, pair.old, old_rows, lang)}
             old_dists = {
                 new_key: by_key[old_key]
@@ -185,7 +200,8 @@ def _compare_questions(
             score_new, _ = mean_score(new_def, pair.new, new.key, new_rows)
             score_old: float | None = None
             if old is not None and pair.old is not None:
-                score_old, _ = mean_score(old_def, pair.old, old.key, old_rows)
+                old_key = dict(_key_pairs(pair.new, pair.old)).get(new.key, old.key)
+                score_old, _ = mean_score(old_def, pair.old, old_key, old_rows)
             mean_change = None
             if old is not None and not pair.scale_changed:
                 mean_change = _difference(new.mean, old.mean)
@@ -247,10 +263,15 @@ def municipality_changes(
         for new_key, old_key in keys:
             new_value = _current(new_row, pair.new, new_key)
             old_value = _current(old_row, pair.old, old_key)
+            if pair.answers is not None:
+                old_value = _mapped(old_value, pair.answers)
             if not pair.scale_changed and _same(new_value, old_value):
                 continue  # the usual case, decided without writing either answer out
             new_text = display_value(new_def, pair.new, new_key, new_value, lang)
-            old_text = display_value(old_def, pair.old, old_key, old_value, lang)
+            if pair.answers is not None:  # an old answer read as its new value
+                old_text = display_value(new_def, pair.new, new_key, old_value, lang)
+            else:
+                old_text = display_value(old_def, pair.old, old_key, old_value, lang)
             if pair.scale_changed and new_text == old_text:
                 continue
             label = key_label(pair.new, new_key, lang)
@@ -263,6 +284,23 @@ def matched_keys(
 ) -> list[tuple[QuestionPair, list[tuple[str, str]]]]:
     """The questions both versions have, each with its answer keys paired (newer key, older key)."""
     return [(p, _key_pairs(p.new, p.old)) for p in match_questions(new_def, old_def) if p.old is not None]
+
+
+def _mapped(value: Value, answers: Mapping[str, str]) -> Value:
+    if isinstance(value, list):
+        return list(dict.fromkeys(answers.get(v, v) for v in value))
+    return answers.get(value, value) if isinstance(value, str) else value
+
+
+def _translated(row: Row, pair: QuestionPair) -> Row:
+    """An older row with the old question's answers under the new question's keys, read as new values."""
+    assert pair.old is not None and pair.answers is not None
+    values = {
+        new_key: _mapped(row.values.get(old_key), pair.answers)
+        for new_key, old_key in _key_pairs(pair.new, pair.old)
+    }
+    shown = {pair.new.id} if pair.old.id in row.shown else set()
+    return replace(row, values=values, shown=shown)
 
 
 def _current(row: Row, question: Question, key: str) -> Value:

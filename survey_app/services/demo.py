@@ -16,9 +16,18 @@ from analysis.settlement import Criterion
 from analysis.settlement_rules import load_rules
 from survey_app import audit
 from survey_app.config import Settings
-from survey_app.forms import Value, keys_of, other_key
-from survey_app.models import Municipality, Response, Role, Round, RoundStatus, StaffUser
-from survey_app.questionnaires import DONT_KNOW, OTHER, Question, QuestionnaireDef
+from survey_app.forms import Value
+from survey_app.models import (
+    Municipality,
+    QuestionnaireVersion,
+    Response,
+    Role,
+    Round,
+    RoundStatus,
+    StaffUser,
+)
+from survey_app.question_types import kind_of
+from survey_app.questionnaires import DONT_KNOW, QuestionnaireDef
 from survey_app.services import (
     analysis,
     catalog,
@@ -140,37 +149,23 @@ class DemoInfo:
     created: bool
 
 
-def _synthetic_value(
-    definition: QuestionnaireDef, question: Question, key: str, rng: random.Random, lang: str
-) -> Value:
-    if key == other_key(question) and question.type != "matrix":
-        return OTHER_TEXT[lang]
-    t = question.type
-    if t in ("likert", "matrix"):
-        scale = definition.scale_of(question)
-        points = sorted(scale.labels)
-        if scale.dont_know and rng.random() < 0.07:
-            return DONT_KNOW
-        # Skewed towards the middle and upper part, as real self-reports are.
-        return points[min(len(points) - 1, int(rng.triangular(0, len(points), len(points) * 0.65)))]
-    if t in ("single", "jadelvisnei"):
-        values = [v for v, _ in question.choice_values() if v != OTHER]
-        return rng.choice(values)
-    if t == "multi":
-        values = [v for v, _ in question.choice_values() if v != OTHER]
-        return rng.sample(values, k=rng.randint(1, min(3, len(values))))
-    if t == "integer":
-        low = question.min if question.min is not None else 0
-        high = question.max if question.max is not None else 100
-        if high - low > 200 and low < 1900:  # counts: keep them realistic, not uniform up to max
-            high = low + 60
-        return rng.randint(low, high)
-    if t == "text":
-        return rng.choice(ROLES[lang])
-    sample, uncovered = FREE_TEXTS[lang]
-    if rng.random() < UNCOVERED_SHARE:
-        return rng.choice(uncovered)
-    return " ".join(rng.sample(sample, k=rng.randint(1, 3)))
+@dataclass(frozen=True)
+class _Texts:
+    """The demo's free texts in one målform (``question_types.base.SyntheticTexts``)."""
+
+    lang: str
+
+    def short(self, rng: random.Random) -> str:
+        return rng.choice(ROLES[self.lang])
+
+    def long(self, rng: random.Random) -> str:
+        sample, uncovered = FREE_TEXTS[self.lang]
+        if rng.random() < UNCOVERED_SHARE:
+            return rng.choice(uncovered)
+        return " ".join(rng.sample(sample, k=rng.randint(1, 3)))
+
+    def other(self) -> str:
+        return OTHER_TEXT[self.lang]
 
 
 def synthetic_answers(
@@ -187,13 +182,15 @@ def synthetic_answers(
     With ``keep_required``, only optional questions are left out: the answer can still be submitted.
     """
     values: dict[str, Value] = {}
+    texts = _Texts(lang)
     for question in definition.questions():
         if rng.random() > share and not (keep_required and question.required):
             continue
-        for key in keys_of(question):
-            if key == other_key(question) and question.type != "matrix":
+        kind = kind_of(question)
+        for key in kind.keys(question):
+            if kind.is_other(question, key):
                 continue
-            values[key] = _synthetic_value(definition, question, key, rng, lang)
+            values[key] = kind.synthetic(definition, question, key, rng, texts)
     return values
 
 
@@ -212,6 +209,12 @@ def _fill(session: Session, *, response: Response, rng: random.Random, submit: b
         )
     else:
         values = synthetic_answers(draft.definition, rng, share=rng.uniform(0.2, 0.7), lang=draft.lang)
+    for key, known in draft.known.items():
+        # The figure the county knew: most confirm it, a few correct it (staff see which).
+        if key in values and values[key] != DONT_KNOW:
+            values[key] = (
+                known.value if rng.random() < 0.85 else max(0, known.value + rng.choice([-5, -2, 3, 6]))
+            )
     responses.save(session, draft=draft, changes={k: (v, 0) for k, v in values.items()}, editor="Demo")
     if submit:
         remaining = responses.submit(
@@ -225,7 +228,7 @@ def _ensure_round(
     *,
     settings: Settings,
     county_id: int,
-    slug: str,
+    version: QuestionnaireVersion,
     title: str,
     municipalities: list[Municipality],
     years_ago: int = 0,
@@ -233,8 +236,6 @@ def _ensure_round(
     existing = session.exec(select(Round).where(Round.title == title)).first()
     if existing is not None:
         return existing, False
-    version = catalog.latest_version(session, slug)
-    assert version is not None, f"questionnaire {slug} is not imported"
     # Dates around the day the demo is made, so its links keep working whenever it is run.
     today = date.today() - timedelta(days=365 * years_ago)
     rnd = rounds.create_round(
@@ -261,7 +262,18 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         county_name=settings.county_name,
         actor=audit.SYSTEM,
     )
-    catalog.import_directory(session, directory=settings.questionnaires_dir, actor=audit.SYSTEM)
+    # This year's questionnaires, and last year's survey before its revision (questionnaires/tidligere/), so
+    # that the comparison of the two years runs across the revision.
+    current = {
+        catalog.definition_of(v).id: v
+        for v in catalog.import_directory(session, directory=settings.questionnaires_dir, actor=audit.SYSTEM)
+    }
+    earlier = {
+        catalog.definition_of(v).id: v
+        for v in catalog.import_directory(
+            session, directory=settings.questionnaires_dir / "tidligere", actor=audit.SYSTEM
+        )
+    }
     knowledge_import.import_demo(session, actor=audit.SYSTEM)  # synthetic history and register figures
     assert county.id is not None
     municipalities = list(session.exec(select(Municipality).order_by(Municipality.kommunenummer)))
@@ -269,7 +281,7 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         session,
         settings=settings,
         county_id=county.id,
-        slug=SURVEY_SLUG,
+        version=current[SURVEY_SLUG],
         title="Kommuneundersøkelsen 2026",
         municipalities=municipalities,
     )
@@ -277,7 +289,7 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         session,
         settings=settings,
         county_id=county.id,
-        slug=CONSULTATION_SLUG,
+        version=current[CONSULTATION_SLUG],
         title="Konsultasjon om samarbeid 2026",
         municipalities=municipalities,
     )
@@ -292,7 +304,7 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         session,
         settings=settings,
         county_id=county.id,
-        slug=SURVEY_SLUG,
+        version=earlier.get(SURVEY_SLUG, current[SURVEY_SLUG]),
         title="Kommuneundersøkelsen 2025",
         municipalities=municipalities,
         years_ago=1,

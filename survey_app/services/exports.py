@@ -21,13 +21,15 @@ from openpyxl.styles import Font
 from survey_app.cells import neutralise
 from survey_app.forms import Value, keys_of
 from survey_app.i18n import t
-from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef
-from survey_app.services.results import Row, free_texts, key_label
+from survey_app.question_types import kind_of
+from survey_app.question_types._options import in_lang
+from survey_app.question_types.base import LIST_SEPARATOR
+from survey_app.questionnaires import LANGS, Question, QuestionnaireDef
+from survey_app.services.results import Row, free_texts
 
 Cell = str | int | float | None
 
 FIXED_COLUMNS = ("kommunenummer", "kommune", "region", "status", "sendt_inn", "godkjent_av", "rolle")
-LIST_SEPARATOR = "|"
 REGION_SEPARATOR = " / "  # as in the register file
 
 # Control characters XML 1.0 cannot carry: openpyxl refuses them, and a pasted text may contain them.
@@ -109,7 +111,7 @@ def to_xlsx(definition: QuestionnaireDef, rows: Sequence[Row], lang: str = "nb")
     return workbook(
         [
             ("Svar", header, body),
-            ("Kodebok", ["nøkkel", "spørsmål", "rad", "type", "verdier"], _codebook(definition, lang)),
+            ("Kodebok", CODEBOOK_COLUMNS, _codebook(definition)),
             ("Fritekst", ["kommunenummer", "kommune", "region", "spørsmål id", "spørsmål", "tekst"], texts),
         ]
     )
@@ -149,47 +151,32 @@ def _xlsx_cell(cell: Cell) -> Cell:
     return neutralise(text)
 
 
-def _codebook(definition: QuestionnaireDef, lang: str) -> list[list[Cell]]:
+# A round's municipalities write bokmål or nynorsk: the codebook says each text in both.
+CODEBOOK_COLUMNS = [
+    "nøkkel",
+    "spørsmål",
+    "spørsmål (nynorsk)",
+    "rad",
+    "rad (nynorsk)",
+    "type",
+    "verdier",
+    "verdier (nynorsk)",
+]
+
+
+def _codebook(definition: QuestionnaireDef) -> list[list[Cell]]:
     lines: list[list[Cell]] = []
     for question, key in answer_keys(definition):
-        if question.type == "matrix":
-            label = key_label(question, key, lang)
-            lines.append([key, question.text, label, "matrix", _value_labels(definition, question, lang)])
-        elif key != question.id:  # the «Annet» text behind a choice
-            lines.append([key, question.text, t("other", lang), "text", "fritekst (beskriver «Annet»)"])
-        else:
-            lines.append([key, question.text, None, question.type, _value_labels(definition, question, lang)])
+        kind = kind_of(question)
+        texts = [in_lang(question.text, lang) for lang in LANGS]
+        if kind.is_other(question, key):  # the «Annet» text behind a choice
+            values = [t("code_other_text", lang) for lang in LANGS]
+            lines.append([key, *texts, *(t("other", lang) for lang in LANGS), "text", *values])
+            continue
+        rows = [kind.key_label(question, key, lang) if key != question.id else None for lang in LANGS]
+        values = [kind.codebook(definition, question, lang) for lang in LANGS]
+        lines.append([key, *texts, *rows, question.type, *values])
     return lines
-
-
-def _value_labels(definition: QuestionnaireDef, question: Question, lang: str) -> str:
-    kind = question.type
-    if kind in ("likert", "matrix"):
-        scale = definition.scale_of(question)
-        pairs = [(str(p), label) for p, label in sorted(scale.labels.items())]
-        if scale.dont_know:
-            pairs.append((DONT_KNOW, t("dont_know", lang)))
-    elif kind in ("single", "multi", "jadelvisnei"):
-        pairs = question.choice_values(lang)
-    elif kind == "integer":
-        return _integer_note(question)
-    else:
-        return "fritekst"
-    described = "; ".join(f"{value} = {label}" for value, label in pairs)
-    if kind == "multi":
-        return f"{described} (flere valg skilles med «{LIST_SEPARATOR}»)"
-    return described
-
-
-def _integer_note(question: Question) -> str:
-    parts = ["heltall"]
-    if question.min is not None:
-        parts.append(f"minst {question.min}")
-    if question.max is not None:
-        parts.append(f"høyst {question.max}")
-    if question.unit:
-        parts.append(f"enhet: {question.unit}")
-    return ", ".join(parts)
 
 
 def to_json(definition: QuestionnaireDef, rows: Sequence[Row]) -> dict[str, Any]:

@@ -33,10 +33,12 @@ def _message(settings: Settings, to: list[str], subject: str, body: str) -> Emai
     return message
 
 
-def _fields(settings: Settings, municipality: Municipality, round_: Round, link: str) -> dict[str, str]:
+def _fields(
+    settings: Settings, municipality: Municipality, round_: Round, round_name: str, link: str
+) -> dict[str, str]:
     return {
         "municipality": municipality.name,
-        "round": round_.title,
+        "round": round_name,
         "link": link,
         "deadline": format_date(round_.closes_on),
         "county": settings.county_name,
@@ -44,9 +46,16 @@ def _fields(settings: Settings, municipality: Municipality, round_: Round, link:
 
 
 def invitation(
-    *, settings: Settings, to: list[str], municipality: Municipality, round_: Round, link: str
+    *,
+    settings: Settings,
+    to: list[str],
+    municipality: Municipality,
+    round_: Round,
+    round_name: str,
+    link: str,
 ) -> EmailMessage:
-    fields = _fields(settings, municipality, round_, link)
+    """``round_name`` is the round as the municipality reads it (``responses.round_name``)."""
+    fields = _fields(settings, municipality, round_, round_name, link)
     lang = municipality.malform
     return _message(
         settings, to, t("mail_invitation_subject", lang, **fields), t("mail_invitation_body", lang, **fields)
@@ -54,9 +63,16 @@ def invitation(
 
 
 def reminder(
-    *, settings: Settings, to: list[str], municipality: Municipality, round_: Round, link: str
+    *,
+    settings: Settings,
+    to: list[str],
+    municipality: Municipality,
+    round_: Round,
+    round_name: str,
+    link: str,
 ) -> EmailMessage:
-    fields = _fields(settings, municipality, round_, link)
+    """``round_name`` is the round as the municipality reads it (``responses.round_name``)."""
+    fields = _fields(settings, municipality, round_, round_name, link)
     lang = municipality.malform
     return _message(
         settings, to, t("mail_reminder_subject", lang, **fields), t("mail_reminder_body", lang, **fields)

@@ -53,7 +53,7 @@ from survey_app.models import (
 )
 
 # invitations imports this module too (send_all); each uses the other's names only when called.
-from survey_app.services import invitations, mail
+from survey_app.services import catalog, invitations, mail, responses
 from survey_app.services.register import contact_addresses
 
 log = logging.getLogger(__name__)
@@ -328,8 +328,14 @@ class Sender:
             invitation, secret_key=self.settings.resolved_secret_key(), base_url=self.settings.base_url
         )
         write = mail.invitation if row.kind == MailKind.invitation else mail.reminder
+        definition = catalog.round_definition(session, round_).in_language(municipality.malform)
         return write(
-            settings=self.settings, to=row.recipients, municipality=municipality, round_=round_, link=link
+            settings=self.settings,
+            to=row.recipients,
+            municipality=municipality,
+            round_=round_,
+            round_name=responses.round_name(definition, round_),
+            link=link,
         )
 
     def _failed(self, exc: BaseException) -> Callable[[Session, MailOutbox, datetime], None]:

@@ -28,7 +28,9 @@ from survey_app.models import (
     utcnow,
 )
 from survey_app.questionnaires import OTHER, Question, QuestionnaireDef, Section
+from survey_app.services import prefill
 from survey_app.services.catalog import WITHOUT_DEFINITION, definition_of
+from survey_app.services.prefill import Prefill
 
 
 class ReadOnly(Exception):
@@ -57,6 +59,8 @@ class Draft:
     municipality: Municipality
     definition: QuestionnaireDef
     answers: dict[str, StoredAnswer] = field(default_factory=dict)
+    # Figures the county knows for prefilled questions (``services.prefill``), whether answered or not.
+    known: dict[str, Prefill] = field(default_factory=dict)
 
     def value(self, key: str) -> Value:
         answer = self.answers.get(key)
@@ -75,6 +79,12 @@ class Draft:
         return self.municipality.malform
 
     @property
+    def round_name(self) -> str:
+        """The round as the municipality reads it: the questionnaire's title in its målform and the year (the
+        round's own title is the staff's working name, in bokmål)."""
+        return round_name(self.definition, self.round)
+
+    @property
     def read_only_reason(self) -> str | None:
         if self.response.status == ResponseStatus.submitted:
             return t("read_only_submitted", self.lang)
@@ -83,7 +93,14 @@ class Draft:
         return None
 
 
-def load_draft(session: Session, *, response_id: int) -> Draft:
+def round_name(definition: QuestionnaireDef, round_: Round) -> str:
+    """A round's name for a municipality, from a definition already in its målform."""
+    return f"{definition.title} {round_.year}"
+
+
+def load_draft(session: Session, *, response_id: int, read_in: str | None = None) -> Draft:
+    """A response to show or change. Its questionnaire is in the municipality's målform, or in ``read_in``
+    (staff read any answer in bokmål or nynorsk)."""
     response = session.get(Response, response_id)
     assert response is not None
     round_ = session.get(Round, response.round_id)
@@ -91,7 +108,7 @@ def load_draft(session: Session, *, response_id: int) -> Draft:
     assert round_ is not None and municipality is not None
     version = session.get(QuestionnaireVersion, round_.questionnaire_version_id, options=[WITHOUT_DEFINITION])
     assert version is not None
-    return draft_of(session, response, round_, municipality, version)
+    return draft_of(session, response, round_, municipality, version, read_in=read_in)
 
 
 def draft_of(
@@ -100,10 +117,16 @@ def draft_of(
     round_: Round,
     municipality: Municipality,
     version: QuestionnaireVersion,
+    *,
+    read_in: str | None = None,
 ) -> Draft:
     """The draft of a response whose round, municipality and questionnaire version the caller has read."""
     assert response.id is not None
-    return Draft(response, round_, municipality, definition_of(version), _read(session, response.id))
+    # The municipality reads the questionnaire in its own målform: everything built from the draft (pages,
+    # messages, receipt, printable form) gets its texts from this one localized definition.
+    definition = definition_of(version).in_language(read_in or municipality.malform)
+    known = prefill.known(session, definition=definition, municipality=municipality, round_=round_)
+    return Draft(response, round_, municipality, definition, _read(session, response.id), known)
 
 
 # --- what is shown ------------------------------------------------------------------------------

@@ -21,17 +21,22 @@ from sqlmodel import Session, col, select
 from analysis.parameters import score_value
 from survey_app import scoring
 from survey_app.forms import (
-    FREE_TEXT_TYPES,
     Value,
     display_value,
     free_text_keys,
     keys_of,
-    other_key,
     validate,
 )
-from survey_app.i18n import t
 from survey_app.models import Municipality, Response, ResponseStatus, Round
-from survey_app.questionnaires import DONT_KNOW, Question, QuestionnaireDef, Section
+from survey_app.question_types import kind_of
+from survey_app.questionnaires import (
+    DONT_KNOW,
+    INTERMUNICIPAL,
+    NOT_APPLICABLE,
+    Question,
+    QuestionnaireDef,
+    Section,
+)
 from survey_app.services import catalog
 from survey_app.services.register import region_names
 from survey_app.services.snapshots import remembered, snapshots, state_of
@@ -114,7 +119,7 @@ def score(definition: QuestionnaireDef, question: Question, key: str, value: Val
 
 def _is_other_text(question: Question, key: str) -> bool:
     # A matrix may have a row called «annet»; only a choice question's «annet» key is free text.
-    return question.type != "matrix" and question.has_other and key == other_key(question)
+    return kind_of(question).is_other(question, key)
 
 
 def _usable(definition: QuestionnaireDef, question: Question, key: str, value: Value) -> bool:
@@ -129,8 +134,10 @@ def _usable(definition: QuestionnaireDef, question: Question, key: str, value: V
 class OptionCount:
     value: str
     label: str
-    count: int
+    count: int  # chose it (a ranking: ranked it at all)
     share: float  # of n, 0..1
+    first: int = 0  # a ranking: ranked it first
+    points: int = 0  # a ranking: first place scores as many points as there are places, the last one
 
 
 @dataclass(frozen=True)
@@ -138,8 +145,10 @@ class Distribution:
     """How the municipalities answered one answer key.
 
     ``n`` counts those with a countable answer (for multi: at least one option chosen, so shares can sum
-    over 1); «vet ikke» is counted in ``dont_know``, outside ``n`` and the shares; ``missing`` counts those
-    the question was shown to who left it empty. A municipality the question was hidden from is in none.
+    over 1); «vet ikke», «ikke aktuelt» and «løses interkommunalt» are counted in ``dont_know``,
+    ``not_applicable`` and ``intermunicipal``, outside ``n`` and the shares; ``missing`` counts those the
+    question was shown to who left it empty. A municipality the question was hidden from is in none. A
+    ranking's options come in order of points, the most first.
     """
 
     key: str
@@ -150,6 +159,9 @@ class Distribution:
     missing: int
     mean: float | None  # mean scale point (likert, matrix) or mean number (integer)
     small: bool  # n < SMALL_N
+    not_applicable: int = 0
+    intermunicipal: int = 0
+    ranked: bool = False
 
 
 def round_results(
@@ -171,30 +183,29 @@ def question_results(
     definition: QuestionnaireDef, question: Question, rows: Sequence[Row], lang: str = "nb"
 ) -> list[Distribution]:
     """One distribution per answer key of a question (a matrix: one per row); [] for free text."""
-    if question.type in FREE_TEXT_TYPES:
+    kind = kind_of(question)
+    if kind.tally is None:
         return []
-    if question.type == "matrix":
-        keyed = [(f"{question.id}.{item.id}", item.text) for item in question.items or []]
-    else:
-        keyed = [(question.id, question.text)]
+    keyed = [
+        (key, kind.key_label(question, key, lang))
+        for key in kind.keys(question)
+        if not kind.is_other(question, key)
+    ]
     return [_distribution(definition, question, key, label, rows, lang) for key, label in keyed]
-
-
-def _choices(definition: QuestionnaireDef, question: Question, lang: str) -> list[tuple[str, str]]:
-    if question.type in ("likert", "matrix"):
-        return [(str(p), label) for p, label in sorted(definition.scale_of(question).labels.items())]
-    if question.type == "integer":
-        return []
-    return [(v, label) for v, label in question.choice_values(lang) if v != DONT_KNOW]
 
 
 def _distribution(
     definition: QuestionnaireDef, question: Question, key: str, label: str, rows: Sequence[Row], lang: str
 ) -> Distribution:
-    choices = _choices(definition, question, lang)
+    kind = kind_of(question)
+    choices = kind.value_choices(definition, question, lang)
     counts = dict.fromkeys((v for v, _ in choices), 0)
+    firsts = dict.fromkeys(counts, 0)
+    points = dict.fromkeys(counts, 0)
+    places = question.max_choices or 1
     numbers: list[int] = []
-    n = dont_know = missing = 0
+    missing_answers = {DONT_KNOW: 0, NOT_APPLICABLE: 0, INTERMUNICIPAL: 0}
+    n = missing = 0
     usable = _Memo(lambda value: _usable(definition, question, key, value))
     for row in rows:
         if question.id not in row.shown:
@@ -202,18 +213,46 @@ def _distribution(
         value = row.values.get(key)
         if not usable(value):
             missing += 1
-        elif value == DONT_KNOW:
-            dont_know += 1
+        elif isinstance(value, str) and value in missing_answers:
+            missing_answers[value] += 1
         else:
             n += 1
-            for chosen in value if isinstance(value, list) else [value]:
+            chosen_all = value if isinstance(value, list) else [value]
+            for place, chosen in enumerate(chosen_all):
                 if str(chosen) in counts:  # an integer has no options to count
                     counts[str(chosen)] += 1
+                    firsts[str(chosen)] += place == 0
+                    points[str(chosen)] += places - place
             if isinstance(value, int):
                 numbers.append(value)
-    options = [OptionCount(v, lbl, counts[v], counts[v] / n if n else 0.0) for v, lbl in choices]
+    ranked = kind.tally == "ranking"
+    options = [
+        OptionCount(
+            v,
+            lbl,
+            counts[v],
+            counts[v] / n if n else 0.0,
+            firsts[v] if ranked else 0,
+            points[v] if ranked else 0,
+        )
+        for v, lbl in choices
+    ]
+    if ranked:
+        options.sort(key=lambda o: (-o.points, -o.first))
     mean = fmean(numbers) if numbers else None  # only scale points and integers are numbers
-    return Distribution(key, label, options, dont_know, n, missing, mean, n < SMALL_N)
+    return Distribution(
+        key,
+        label,
+        options,
+        missing_answers[DONT_KNOW],
+        n,
+        missing,
+        mean,
+        n < SMALL_N,
+        missing_answers[NOT_APPLICABLE],
+        missing_answers[INTERMUNICIPAL],
+        ranked,
+    )
 
 
 # --- free text ------------------------------------------------------------------------------------
@@ -345,11 +384,7 @@ def profile(
 
 def key_label(question: Question, key: str, lang: str = "nb") -> str:
     """What an answer key is called: the row text of a matrix row, «Annet» for the «Annet» text."""
-    if question.type == "matrix":
-        return next((i.text for i in question.items or [] if key == f"{question.id}.{i.id}"), key)
-    if _is_other_text(question, key):
-        return t("other", lang)
-    return question.text
+    return kind_of(question).key_label(question, key, lang)
 
 
 def mean_score(

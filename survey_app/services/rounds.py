@@ -21,6 +21,33 @@ from survey_app.models import (
     utcnow,
 )
 from survey_app.security import invitation_token, new_salt, token_hash
+from survey_app.services.catalog import definition_of
+
+
+class Untranslated(Exception):
+    """A round cannot open for these municipalities: the questionnaire lacks texts in their målform."""
+
+    def __init__(self, municipalities: Sequence[str], missing: int) -> None:
+        self.municipalities = list(municipalities)
+        self.missing = missing
+        names = ", ".join(self.municipalities[:5]) + (" …" if len(self.municipalities) > 5 else "")
+        super().__init__(
+            f"Skjemaet mangler nynorsk for {missing} tekster, og {len(self.municipalities)} av kommunene i runden "
+            f"har nynorsk som målform ({names}). Legg inn nynorsk i skjemaet (survey-app questionnaires check "
+            "viser hvor), eller la runden være uten disse kommunene."
+        )
+
+
+def check_languages(version: QuestionnaireVersion, municipalities: Sequence[Municipality]) -> None:
+    """Raise ``Untranslated`` unless the questionnaire has every text in each municipality's målform.
+
+    The county must write to a municipality in the written standard it has chosen (språklova § 15), so a
+    round never opens with a page that falls back to the other one."""
+    definition = definition_of(version)
+    for lang in sorted({m.malform for m in municipalities}):
+        missing = definition.missing_in(lang)
+        if missing:
+            raise Untranslated(sorted(m.name for m in municipalities if m.malform == lang), len(missing))
 
 
 def create_round(
@@ -38,7 +65,11 @@ def create_round(
     status: RoundStatus = RoundStatus.open,
     actor: str,
 ) -> Round:
-    """Create a round with an invitation and an empty response for each municipality."""
+    """Create a round with an invitation and an empty response for each municipality.
+
+    An open round needs its questionnaire in every municipality's målform (``check_languages``)."""
+    if status == RoundStatus.open:
+        check_languages(version, municipalities)
     begin_write(session)
     assert version.id is not None
     rnd = Round(
@@ -116,7 +147,16 @@ def list_rounds(session: Session) -> list[Round]:
 
 
 def set_status(session: Session, *, round_: Round, status: RoundStatus, actor: str) -> Round:
-    """Open or close a round. A closed round keeps its answers, read-only for the municipalities."""
+    """Open or close a round. A closed round keeps its answers, read-only for the municipalities.
+
+    Opening checks the questionnaire's målforms as ``create_round`` does (raises ``Untranslated``)."""
+    if status == RoundStatus.open:
+        version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
+        assert version is not None
+        invited = select(Municipality).join(
+            Invitation, col(Invitation.municipality_id) == col(Municipality.id)
+        )
+        check_languages(version, list(session.exec(invited.where(Invitation.round_id == round_.id))))
     begin_write(session)
     session.refresh(round_)
     before = round_.status
