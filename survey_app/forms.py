@@ -23,7 +23,8 @@ from starlette.datastructures import FormData
 from survey_app.i18n import t
 from survey_app.question_types import kind_of
 from survey_app.question_types.base import Value as Value
-from survey_app.questionnaires import OTHER, Question, QuestionnaireDef
+from survey_app.question_types.base import other_key as other_key
+from survey_app.questionnaires import Question, QuestionnaireDef
 
 VERSION_PREFIX = "v:"
 # Longer than any honest answer; above it the value is refused (not stored) with a message.
@@ -41,10 +42,6 @@ async def form_data(request: Request) -> FormData:
 
 
 FormDataDep = Annotated[FormData, Depends(form_data)]
-
-
-def other_key(question: Question) -> str:
-    return f"{question.id}.{OTHER}"
 
 
 def free_text_keys(question: Question) -> list[str]:

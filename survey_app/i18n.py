@@ -302,6 +302,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Spørsmål merkte «må svarast på» må ha eit svar før de kan sende inn. Nokre spørsmål gjeld berre "
         "viss de har svart på ein bestemd måte på eit tidlegare spørsmål; det står då under spørsmålet.",
     ),
+    "blank_ranking": (
+        "Skriv 1 ved det viktigste, 2 ved det nest viktigste og så videre, inntil {limit}.",
+        "Skriv 1 ved det viktigaste, 2 ved det nest viktigaste og så vidare, inntil {limit}.",
+    ),
     "blank_choose_one": ("Kryss av for ett svar.", "Kryss av for eitt svar."),
     "blank_choose_many": ("Kryss av for alle som passer.", "Kryss av for alle som passar."),
     "blank_choose_per_row": ("Kryss av for ett svar på hver linje.", "Kryss av for eitt svar på kvar linje."),

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from analysis import parameters as P
 from survey_app import audit, scoring
 from survey_app.config import Settings
-from survey_app.documents.blank_form import blank_form
+from survey_app.documents.blank_form import blank_form, blank_form_pdf
 from survey_app.forms import display_value, validate
 from survey_app.models import Municipality, Response, Role, Round, RoundStatus, SettlementHistory
 from survey_app.question_types import KINDS, kind_of
@@ -46,6 +46,7 @@ from survey_app.services.analysis import _parameters
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, REGISTER_CSV, World, make_staff, make_world
 from tests.test_questionnaires import problems_of
+from tests.test_documents import pdf_text
 from tests.test_respondent import autosave, fresh, stored
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,8 +399,13 @@ def test_a_dated_question_needs_a_reference_date() -> None:
     form = blank_form(
         parse(TYPES), lang="nb", county="Fylket", round_title="Runde", closes_on=DAY, printed_on=DAY
     )
-    [plan, *_] = form.sections[0].questions
+    [plan, _, tema, _] = form.sections[0].questions
     assert plan.as_of == "Svar ut fra situasjonen per 1. oktober 2026."
+    # On paper a ranking is its options with a box each to write the place in.
+    assert (tema.layout, tema.choices) == ("ranking", ("Bolig", "Arbeid", "Språk"))
+    assert tema.hint == "Skriv 1 ved det viktigste, 2 ved det nest viktigste og så videre, inntil 2."
+    _, text = pdf_text(blank_form_pdf(form))
+    assert "Svar ut fra situasjonen per 1. oktober 2026." in text and "inntil 2." in text
 
 
 # --- weights, enough answers, alpha ---------------------------------------------------------------------

@@ -67,7 +67,7 @@ class Ranking(Kind):
         return f"{pairs} ({t('code_ranked', lang, sep=LIST_SEPARATOR)})"
 
     def hint(self, question: Question, lang: str) -> str:
-        return t("ranking_help", lang, limit=question.max_choices or 1)
+        return t("blank_ranking", lang, limit=question.max_choices or 1)
 
     def synthetic(
         self,
