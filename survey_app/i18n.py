@@ -30,7 +30,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "deadline": ("Fristen er {date}.", "Fristen er {date}."),
     # start page
     "submitted_title": ("Svaret er sendt inn", "Svaret er sendt inn"),
-    "submitted_text": ("Sendt {when} og godkjent av {who}.", "Sendt {when} og godkjent av {who}."),
+    "submitted_text": ("Sendt {when} og godkjent av {who}.", "Sendt {when} og godkjend av {who}."),
     "see_receipt": ("Se kvitteringen", "Sjå kvitteringa"),
     "reopened_text": (
         "Fylkeskommunen har åpnet svaret igjen, så dere kan rette det. Husk å sende inn på nytt.",
@@ -61,13 +61,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "autosave_note": (
         "Alt lagres automatisk mens dere skriver. Flere kolleger kan svare samtidig med samme lenke, og dere "
         "kan ta pauser og komme tilbake.",
-        "Alt blir lagra automatisk medan de skriv. Fleire kollegaer kan svare samtidig med same lenka, og de "
+        "Alt blir lagra automatisk medan de skriv. Fleire kollegar kan svare samtidig med same lenka, og de "
         "kan ta pausar og kome tilbake.",
     ),
     "editor_label": ("Hvem fyller ut nå? (valgfritt)", "Kven fyller ut no? (valfritt)"),
     "editor_help": (
         "For eksempel «flyktningtjenesten» eller fornavnet ditt. Det vises for kolleger som svarer samtidig.",
-        "Til dømes «flyktningtenesta» eller førenamnet ditt. Det blir vist for kollegaer som svarar samtidig.",
+        "Til dømes «flyktningtenesta» eller førenamnet ditt. Det blir vist for kollegar som svarar samtidig.",
     ),
     "editor_save": ("Lagre navnet", "Lagre namnet"),
     "sections_heading": ("Delene i skjemaet", "Delane i skjemaet"),
@@ -234,7 +234,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "\n\nHilsen\n{county}\n",
         "Hei!\n\n{county} inviterer {municipality} kommune til å svare på «{round}». Svara er ein del av "
         "kunnskapsgrunnlaget for arbeidet fylkeskommunen gjer med integrering og busetjing av flyktningar.\n\n"
-        "Svar her: {link}\n\nLenka gjeld berre {municipality} kommune. Del ho gjerne med kollegaer som skal "
+        "Svar her: {link}\n\nLenka gjeld berre {municipality} kommune. Del ho gjerne med kollegar som skal "
         "bidra; alt blir lagra undervegs, og ein leiar godkjenner og sender inn til slutt.\n\nFristen er "
         "{deadline}.\n\nHelsing\n{county}\n",
     ),
@@ -262,8 +262,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "confirm_open_why": (
         "Lenken du fulgte, gjelder {name} kommune. Åpne den bare hvis du skal svare for {name} kommune også. "
         "Skjemaene du har åpent, virker som før.",
-        "Lenkja du følgde, gjeld {name} kommune. Opne ho berre om du skal svare for {name} kommune òg. "
-        "Skjemaa du har ope, verkar som før.",
+        "Lenka du følgde, gjeld {name} kommune. Opne ho berre dersom du skal svare for {name} kommune også. "
+        "Skjemaa du har opne, verkar som før.",
     ),
     "confirm_open_button": ("Åpne skjemaet for {name} kommune", "Opne skjemaet for {name} kommune"),
     "confirm_open_back": ("Fortsett på {form}", "Hald fram med {form}"),

@@ -45,8 +45,8 @@ from survey_app.services import results as res
 from survey_app.services.analysis import _parameters
 from tests.conftest import csrf_of
 from tests.factories import PASSWORD, REGISTER_CSV, World, make_staff, make_world
-from tests.test_questionnaires import problems_of
 from tests.test_documents import pdf_text
+from tests.test_questionnaires import problems_of
 from tests.test_respondent import autosave, fresh, stored
 
 ROOT = Path(__file__).resolve().parent.parent

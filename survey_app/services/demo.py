@@ -68,7 +68,7 @@ SAMPLE_TEXTS_NN = [
     "Biblioteket har språkkafé kvar veke og leksehjelp to dagar i veka. Frivilligsentralen driv ein møteplass for nye innbyggjarar.",
     "Kommunen manglar ein oppdatert plan for integreringsarbeidet. Vi ønskjer rettleiing frå fylkeskommunen om korleis planen kan byggjast opp.",
     "Det er behov for meir kompetanse om negativ sosial kontroll blant tilsette i skule og barnehage. Minoritetsrådgivaren på vidaregåande er ein viktig samarbeidspartnar.",
-    "Vi har for få lærlingplassar og treng betre samarbeid med NAV og lokale arbeidsgivarar for å få fleire over i arbeid.",
+    "Vi har for få lærlingplassar og treng betre samarbeid med NAV og lokale arbeidsgjevarar for å få fleire over i arbeid.",
     "Bustadsituasjonen er krevjande. Det er mangel på kommunale bustader, og det avgrensar kor mange vi kan busetje.",
     "Regionalt nettverk for flyktningtenestene fungerer godt. Vi ønskjer at fylkeskommunen held fram med faste nettverkssamlingar.",
     "Idrettslaga har teke imot mange nye born med støtte frå tilskotsordninga til kommunen for inkludering.",
