@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from analysis.settlement_text import number, signed
 from survey_app.dates import format_date, format_datetime, format_time
+from survey_app.documents import formatting as fmt
 from survey_app.documents.formatting import paragraphs
 from survey_app.forms import Value, display_value
 from survey_app.i18n import template_t
@@ -117,6 +118,12 @@ def make_templates(directory: Path) -> Jinja2Blocks:
     # Norwegian numbers: a decimal comma, a no-break space between thousands, a real minus sign.
     env.filters["number"] = number
     env.filters["signed"] = signed
+    # Through Babel, with a fixed number of decimals: {{ x|decimal }} 3,4 · {{ x|decimal(0) }} 2012 ·
+    # {{ share|percent }} 49 % · {{ change|signed_decimal }} +2,5 / −2,5 / ±0. Every page uses these, never
+    # '%.1f'|format, which writes English decimals.
+    env.filters["decimal"] = fmt.decimal
+    env.filters["percent"] = fmt.percent
+    env.filters["signed_decimal"] = fmt.signed_decimal
     env.globals["url_for"] = url_for
     env.globals["VENDOR"] = VENDOR
     env.globals["display_value"] = display_answer

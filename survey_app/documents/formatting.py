@@ -91,3 +91,31 @@ def paragraphs(text: str | None) -> list[str]:
     if not text:
         return []
     return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
+
+
+# --- the web pages' number filters (templating.py): one Norwegian style for every page --------------------
+
+
+def decimal(value: float | None, decimals: int = 1, grouped: bool = True) -> str:
+    """``value`` with exactly ``decimals`` decimals (3,4 and 12,0 line up in a column); «–» for None. A count
+    is shown with ``decimals=0``; a year also with ``grouped=False`` (2012, not 2 012)."""
+    if value is None:
+        return DASH
+    pattern = ("#,##0" if grouped else "0") + ("." + "0" * decimals if decimals else "")
+    text = format_decimal(abs(value), format=pattern, locale="nb_NO")
+    return f"{MINUS}{text}" if value < 0 and text.strip("0,\u00a0") else text
+
+
+def percent(share: float | None, decimals: int = 0) -> str:
+    """A share 0..1 as «48,9 %» (a no-break space before the sign, as Norwegian writes it)."""
+    return DASH if share is None else f"{decimal(share * 100, decimals)}\u00a0%"
+
+
+def signed_decimal(value: float | None, decimals: int = 1) -> str:
+    """A change: +2,5, −2,5 and ±0 (what rounds to zero is no change)."""
+    if value is None:
+        return DASH
+    text = decimal(value, decimals)
+    if text.strip("0,\u00a0") == "":
+        return "±0"
+    return text if value < 0 else f"+{text}"
