@@ -77,6 +77,12 @@ class ParameterValue(_Stored):
     items: int  # how many questions feed it
     contributions: list[Contribution]
 
+    @property
+    def question_count(self) -> int:
+        """``items`` for templates: there ``value.items`` is ``dict.items`` whenever the value is a dict (a run
+        read as plain JSON once printed «6 av <built-in method items of dict object …>»)."""
+        return self.items
+
 
 class UnitResult(_Stored):
     """One municipality's integration index and parameters, each traceable to the answers behind it."""

@@ -26,12 +26,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav_label": ("Skjemaet", "Skjemaet"),
     "overview": ("Oversikt", "Oversikt"),
     "review_and_submit": ("Se over og send inn", "Sjå over og send inn"),
+    # Where nothing can be sent (the answer is sent, or the round has closed): what is left is to read it.
+    "read_answer": ("Se svaret", "Sjå svaret"),
+    "answer_title": ("Svaret fra {name} kommune", "Svaret frå {name} kommune"),
     "municipality": ("{name} kommune", "{name} kommune"),
     "deadline": ("Fristen er {date}.", "Fristen er {date}."),
     # start page
     "submitted_title": ("Svaret er sendt inn", "Svaret er sendt inn"),
     "submitted_text": ("Sendt {when} og godkjent av {who}.", "Sendt {when} og godkjend av {who}."),
     "see_receipt": ("Se kvitteringen", "Sjå kvitteringa"),
+    "closed_title": ("Runden er avsluttet", "Runden er avslutta"),
+    "closed_not_submitted": (
+        "Svaret ble ikke sendt inn før runden ble avsluttet. Det dere lagret, kan dere fortsatt lese, men "
+        "ikke endre. Ta kontakt med fylkeskommunen hvis dere har spørsmål.",
+        "Svaret vart ikkje sendt inn før runden vart avslutta. Det de lagra, kan de framleis lese, men "
+        "ikkje endre. Ta kontakt med fylkeskommunen dersom de har spørsmål.",
+    ),
     "reopened_text": (
         "Fylkeskommunen har åpnet svaret igjen, så dere kan rette det. Husk å sende inn på nytt.",
         "Fylkeskommunen har opna svaret igjen, så de kan rette det. Hugs å sende inn på nytt.",
@@ -66,8 +76,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "editor_label": ("Hvem fyller ut nå? (valgfritt)", "Kven fyller ut no? (valfritt)"),
     "editor_help": (
-        "For eksempel «flyktningtjenesten» eller fornavnet ditt. Det vises for kolleger som svarer samtidig.",
-        "Til dømes «flyktningtenesta» eller førenamnet ditt. Det blir vist for kollegar som svarar samtidig.",
+        "For eksempel «flyktningtjenesten» eller et fornavn. Det vises for kolleger som svarer samtidig.",
+        "Til dømes «flyktningtenesta» eller eit førenamn. Det blir vist for kollegar som svarar samtidig.",
     ),
     "editor_save": ("Lagre navnet", "Lagre namnet"),
     "sections_heading": ("Delene i skjemaet", "Delane i skjemaet"),
@@ -83,6 +93,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "continue": ("Fortsett på skjemaet", "Hald fram med skjemaet"),
     "begin": ("Begynn på skjemaet", "Byrj på skjemaet"),
     # section page
+    "section_position": ("Del {number} av {total}", "Del {number} av {total}"),
     "progress_section": (
         "Besvart {answered} av {total} spørsmål i denne delen",
         "Svart på {answered} av {total} spørsmål i denne delen",
@@ -91,7 +102,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         " · påkrevde: {required_answered} av {required_total}",
         " · obligatoriske: {required_answered} av {required_total}",
     ),
-    "look_at_this": ("Dette må du se på", "Dette må du sjå på"),
+    "look_at_this": ("Dette må dere se på", "Dette må de sjå på"),
     "colleague_saved_other": ("en kollega har lagret et annet svar", "ein kollega har lagra eit anna svar"),
     "previous_section": ("Forrige del", "Førre del"),
     "save": ("Lagre", "Lagre"),
@@ -119,6 +130,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Stadfest talet, eller rett det dersom vedtaket seier noko anna.",
     ),
     "confirm_prefilled": ("Bekreft tallet", "Stadfest talet"),
+    "no_such_section": ("Denne delen av skjemaet finnes ikke.", "Denne delen av skjemaet finst ikkje."),
+    "no_such_question": (
+        "Spørsmålet finnes ikke i dette skjemaet.",
+        "Spørsmålet finst ikkje i dette skjemaet.",
+    ),
     "not_applicable": ("Ikke aktuelt", "Ikkje aktuelt"),
     "intermunicipal": ("Løses interkommunalt", "Løyst interkommunalt"),
     "as_of": ("Svar ut fra situasjonen per {date}.", "Svar ut frå situasjonen per {date}."),
@@ -141,8 +157,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "changed_by": ("{who} har endret dette svaret", "{who} har endra dette svaret"),
     "their_value": ("Lagret kl. {time}: «{value}».", "Lagra kl. {time}: «{value}»."),
     "yours_kept": (
-        "Det du skrev, står fortsatt i feltet, men er ikke lagret. Velg hvilket svar som skal gjelde.",
-        "Det du skreiv, står framleis i feltet, men er ikkje lagra. Vel kva svar som skal gjelde.",
+        "Det som står i feltet, er ikke lagret. Velg hvilket svar som skal gjelde.",
+        "Det som står i feltet, er ikkje lagra. Vel kva svar som skal gjelde.",
     ),
     "keep_mine": ("Lagre mitt svar", "Lagre svaret mitt"),
     "use_stored": ("Bruk det lagrede svaret", "Bruk det lagra svaret"),
@@ -154,6 +170,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     # review and submit
     "must_fix": ("Dette må rettes før dere kan sende inn", "Dette må rettast før de kan sende inn"),
     "fill_missing": ("Fyll inn det som mangler", "Fyll inn det som manglar"),
+    # Before any attempt to submit, what is left is an overview, not an error.
+    "missing_heading": ("Dette mangler før dere kan sende inn", "Dette manglar før de kan sende inn"),
+    "missing_count": (
+        "{missing} spørsmål må besvares",
+        "{missing} spørsmål må svarast på",
+    ),
+    "invalid_count": ("{invalid} svar må rettes", "{invalid} svar må rettast"),
+    "missing_and": ("og", "og"),
+    "ready_heading": ("Klart til innsending", "Klart til innsending"),
+    "nothing_missing": (
+        "Alt som må besvares, er besvart. Se over svarene, og send inn nederst på siden.",
+        "Alt som må svarast på, er svart på. Sjå over svara, og send inn nedst på sida.",
+    ),
     "change_in": ("Endre svar i «{title}»", "Endre svar i «{title}»"),
     "approve_heading": ("Godkjenn og send inn", "Godkjenn og send inn"),
     "approve_text": (
@@ -187,7 +216,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "receipt_round": ("Runde", "Runde"),
     "receipt_submitted": ("Sendt inn", "Sendt inn"),
     "receipt_signed": ("Godkjent av", "Godkjend av"),
-    "receipt_version": ("Versjon", "Versjon"),
+    "print_receipt": ("Skriv ut kvitteringen", "Skriv ut kvitteringa"),
     "print_hint": (
         "Bruk nettleserens utskrift (Ctrl+P) for å skrive ut eller lagre kvitteringen som PDF.",
         "Bruk utskrifta i nettlesaren (Ctrl+P) for å skrive ut eller lagre kvitteringa som PDF.",
@@ -206,12 +235,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Teksten har {length} teikn. Han kan ha høgst {limit} teikn; kort han ned.",
     ),
     "answer_required": (
-        "Svar på dette spørsmålet før du sender inn.",
-        "Svar på dette spørsmålet før du sender inn.",
+        "Svar på dette spørsmålet før dere sender inn.",
+        "Svar på dette spørsmålet før de sender inn.",
     ),
     "describe_other": (
-        "Du har valgt «Annet». Skriv hva det gjelder.",
-        "Du har valt «Anna». Skriv kva det gjeld.",
+        "«Annet» er valgt. Skriv hva det gjelder.",
+        "«Anna» er valt. Skriv kva det gjeld.",
     ),
     "too_large": (
         "Svaret er for langt til å lagres. Kort det ned.",
@@ -274,9 +303,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     # question limits (max_choices on a multiple choice, «Vet ikke» beside a number)
     "max_choices_help": ("Velg inntil {limit}.", "Vel inntil {limit}."),
+    # a matrix wider than a phone scrolls sideways; say so where it is cut off
+    "matrix_scroll_hint": (
+        "Tabellen har {count} svaralternativer. Rull sidelengs for å se alle.",
+        "Tabellen har {count} svaralternativ. Rull sidelengs for å sjå alle.",
+    ),
     "too_many_choices": (
-        "Velg inntil {limit}. Du har krysset av for {chosen}.",
-        "Vel inntil {limit}. Du har kryssa av for {chosen}.",
+        "Velg inntil {limit}. Det er krysset av for {chosen}.",
+        "Vel inntil {limit}. Det er kryssa av for {chosen}.",
     ),
     "number_or_dont_know": (
         "Skriv et tall eller kryss av for «Vet ikke», ikke begge.",
@@ -322,12 +356,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "blank_max_length": ("Høyst {limit} tegn.", "Høgst {limit} teikn."),
     "blank_condition": ("Svar bare hvis {condition}.", "Svar berre viss {condition}."),
     "blank_answered": (
-        "du svarte {answers} på spørsmål {number}",
-        "du svarte {answers} på spørsmål {number}",
+        "dere svarte {answers} på spørsmål {number}",
+        "de svarte {answers} på spørsmål {number}",
     ),
     "blank_ticked": (
-        "du krysset av for {answers} på spørsmål {number}",
-        "du kryssa av for {answers} på spørsmål {number}",
+        "dere krysset av for {answers} på spørsmål {number}",
+        "de kryssa av for {answers} på spørsmål {number}",
     ),
     "blank_or": ("eller", "eller"),
     "blank_and": ("og", "og"),

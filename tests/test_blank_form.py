@@ -73,7 +73,7 @@ FRAME = {
         "Tomt skjema",
         "Drammen kommune",
         "Liten testundersøkelse 2026. Fristen er 31. januar 2099.",
-        "Svar bare hvis du svarte «Ja» eller «Delvis» på spørsmål 1.",
+        "Svar bare hvis dere svarte «Ja» eller «Delvis» på spørsmål 1.",
         "(må besvares)",
         "Kryss av for ett svar.",
         "Kryss av for alle som passer.",
@@ -89,7 +89,7 @@ FRAME = {
         "Tomt skjema",
         "Ål kommune",
         "Lita testundersøking 2026. Fristen er 31. januar 2099.",
-        "Svar berre viss du svarte «Ja» eller «Delvis» på spørsmål 1.",
+        "Svar berre viss de svarte «Ja» eller «Delvis» på spørsmål 1.",
         "(må svarast på)",
         "Kryss av for eitt svar.",
         "Kryss av for alle som passar.",
@@ -212,12 +212,12 @@ def test_staff_get_the_round_questionnaire_in_either_malform(
 
     bokmal = assert_pdf(client.get(base), "liten-testundersokelse-2026-tomt-skjema.pdf")
     assert_questionnaire(bokmal, "nb")
-    assert "Svar bare hvis du svarte «Ja» eller «Delvis» på spørsmål 1." in bokmal
+    assert "Svar bare hvis dere svarte «Ja» eller «Delvis» på spørsmål 1." in bokmal
     assert "Drammen kommune" not in bokmal  # printed for no municipality in particular
 
     nynorsk = assert_pdf(client.get(f"{base}?malform=nn"), "lita-testundersoking-2026-tomt-skjema.pdf")
     assert_questionnaire(nynorsk, "nn")
-    assert "Svar berre viss du svarte «Ja» eller «Delvis» på spørsmål 1." in nynorsk
+    assert "Svar berre viss de svarte «Ja» eller «Delvis» på spørsmål 1." in nynorsk
 
 
 def test_staff_route_refuses_other_malforms_rounds_and_strangers(
@@ -285,15 +285,15 @@ def test_combined_conditions_in_words() -> None:
     )
     conditions = {q.text: q.condition for s in form.sections for q in s.questions}
     assert conditions["Fortell om tiltakene"] == (
-        "Svar bare hvis du krysset av for «Språkkafé» eller «Annet» på spørsmål 4, "
-        "og du svarte «Kultur» på spørsmål 7."
+        "Svar bare hvis dere krysset av for «Språkkafé» eller «Annet» på spørsmål 4, "
+        "og dere svarte «Kultur» på spørsmål 7."
     )
     assert conditions["Fortell mer"] == (
-        "Svar bare hvis du svarte «Nei» på spørsmål 1, eller (du svarte «Ja» på spørsmål 1, "
-        "og du svarte «Flyktningtjenesten» på spørsmål 7)."
+        "Svar bare hvis dere svarte «Nei» på spørsmål 1, eller (dere svarte «Ja» på spørsmål 1, "
+        "og dere svarte «Flyktningtjenesten» på spørsmål 7)."
     )
     assert conditions["Hvilket år ble den vedtatt?"] == (
-        "Svar bare hvis du svarte «Ja» eller «Delvis» på spørsmål 1."
+        "Svar bare hvis dere svarte «Ja» eller «Delvis» på spørsmål 1."
     )
 
 

@@ -88,6 +88,21 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
         "/ansatt/runder/{round}/invitasjoner.csv",
         [LOGIN, LOGIN, 403, 403, 200],
     ),
+    "round_status_confirm": (
+        "GET",
+        "/ansatt/runder/{round}/status/bekreft?status=closed",
+        [LOGIN, LOGIN, 403, 403, 200],
+    ),
+    "invitation_regenerate_confirm": (
+        "GET",
+        "/ansatt/runder/{round}/invitasjoner/{invitation}/ny-lenke/bekreft",
+        [LOGIN, LOGIN, 403, 403, 200],
+    ),
+    "invitation_revoke_confirm": (
+        "GET",
+        "/ansatt/runder/{round}/invitasjoner/{invitation}/trekk-tilbake/bekreft",
+        [LOGIN, LOGIN, 403, 403, 200],
+    ),
     "invitation_regenerate": (
         "POST",
         "/ansatt/runder/{round}/invitasjoner/{invitation}/ny-lenke",
@@ -144,6 +159,14 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
         [NO_INVITATION, 200, NO_INVITATION, NO_INVITATION, NO_INVITATION],
     ),
     "round_blank_pdf": ("GET", "/ansatt/runder/{round}/skjema.pdf", [LOGIN, LOGIN, 200, 200, 200]),
+    "user_edit": ("GET", "/ansatt/brukere/{other_user}/endre", [LOGIN, LOGIN, 403, 403, 200]),
+    # Without a role chosen: 422, with the message by the field.
+    "user_update": ("POST", "/ansatt/brukere/{other_user}/endre", [LOGIN, LOGIN, 403, 403, 422]),
+    "user_deactivate_confirm": (
+        "GET",
+        "/ansatt/brukere/{other_user}/deaktiver/bekreft",
+        [LOGIN, LOGIN, 403, 403, 200],
+    ),
     "user_deactivate": ("POST", "/ansatt/brukere/{other_user}/deaktiver", [LOGIN, LOGIN, 403, 403, 303]),
     "api_tokens": ("GET", "/ansatt/api-nokler", [LOGIN, LOGIN, 403, 200, 200]),
     "api_token_create": ("POST", "/ansatt/api-nokler", [LOGIN, LOGIN, 403, 201, 201]),
@@ -174,6 +197,16 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
         [LOGIN, LOGIN, 403, 303, 303],
     ),
     "recommendation_copy": ("POST", "/ansatt/anbefaling/{scenario}/kopi", [LOGIN, LOGIN, 403, 303, 303]),
+    "recommendation_preview": (
+        "POST",
+        "/ansatt/anbefaling/{scenario}/forhandsvisning",
+        [LOGIN, LOGIN, 403, 422, 422],
+    ),
+    "recommendation_finalize_confirm": (
+        "GET",
+        "/ansatt/anbefaling/{scenario}/endelig/bekreft",
+        [LOGIN, LOGIN, 403, 200, 200],
+    ),
     "recommendation_finalize": (
         "POST",
         "/ansatt/anbefaling/{scenario}/endelig",

@@ -399,7 +399,7 @@ def test_too_many_choices_are_kept_and_explained_and_stop_submission(
     csrf = enter(client, world)
     chosen = ["sprak", "mentor", "idrett"]
     r = autosave(client, csrf, "aktiviteter", {"aktiviteter": chosen, "v:aktiviteter": "0"})
-    assert "Velg inntil 2. Du har krysset av for 3." in r.text and "må rettes" in r.text
+    assert "Velg inntil 2. Det er krysset av for 3." in r.text and "må rettes" in r.text
     assert stored(session, world)["aktiviteter"] == chosen  # nothing ticked is lost
     page = soup(client.get("/svar/del/del1").text)
     assert len(page.select("input[name=aktiviteter][checked]")) == 3

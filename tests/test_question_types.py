@@ -363,7 +363,7 @@ def test_a_ranking_is_chosen_in_order_checked_and_counted_by_points(
     assert display_value(definition, tema, "tema", ["arbeid", "bolig"], "nn") == "1. Arbeid, 2. Bustad"
     assert (
         validate(definition, tema, "tema", ["arbeid", "bolig", "sprak"])
-        == "Velg inntil 2. Du har krysset av for 3."
+        == "Velg inntil 2. Det er krysset av for 3."
     )
 
     with TestClient(app, follow_redirects=False) as lier:

@@ -29,7 +29,16 @@ from analysis.privacy import is_fnr, mask
 from survey_app import audit
 from survey_app.config import Settings
 from survey_app.forms import Value, free_text_keys
-from survey_app.models import Municipality, Response, Role, Round, RoundStatus, Scenario
+from survey_app.models import (
+    Invitation,
+    Municipality,
+    Response,
+    Role,
+    Round,
+    RoundStatus,
+    Scenario,
+    StaffUser,
+)
 from survey_app.permissions import Action, can
 from survey_app.question_types import kind_of
 from survey_app.questionnaires import OTHER, QuestionnaireDef, load_file, shipped_files
@@ -188,6 +197,9 @@ def _path_values(seeded: Seeded, session: Session) -> dict[str, list[str]]:
         "scenario_id": scenario_ids,
         "fmt": ["csv", "xlsx", "json"],
         "filename": ["saksframlegg.docx", "brev.docx"],
+        # Confirmation pages of actions a leser may not take (403), walked all the same.
+        "invitation_id": [str(i.id) for i in session.exec(select(Invitation).limit(1)).all()],
+        "user_id": [str(u.id) for u in session.exec(select(StaffUser).limit(1)).all()],
     }
 
 

@@ -263,7 +263,8 @@ def test_review_lists_what_is_missing_and_submit_needs_a_signer(
 ) -> None:
     csrf = enter(client, world)
     review = client.get("/svar/oppsummering")
-    assert "Svar på dette spørsmålet" in review.text  # politikk is required and empty
+    overview = soup(review.text).find(class_="review-overview")  # politikk is required and empty
+    assert "Dette mangler" in overview.text and "Har kommunen en frivillighetspolitikk?" in overview.text
     r = client.post("/svar/send-inn", data={"csrf_token": csrf, "signer_name": "", "signer_role": "Rådmann"})
     assert r.status_code == 422
     page = soup(r.text)

@@ -180,14 +180,14 @@ def test_dashboard_counts_by_status_and_region_and_filters(
     page = client.get(f"/ansatt/runder/{world.round.id}")
     assert page.status_code == 200
     summary = table_rows(page.text, "table.status-summary")
-    assert summary["Påbegynt"]["Kommuner"] == "1" and summary["Ikke startet"]["Andel"] == "67 %"
+    assert summary["Påbegynt"]["Kommuner"] == "1" and summary["Ikke startet"]["Andel"] == "67\u00a0%"
     regions = table_rows(page.text, "table.by-region")
     # Every region here has fewer than three municipalities, and says so.
     drammen = regions["Drammensregionen (under 3 kommuner)"]
     assert (
         drammen["Påbegynt"] == "1"
         and drammen["Ikke startet"] == "1"
-        and drammen["Sendt inn (andel)"] == "0 av 2 (0 %)"
+        and drammen["Sendt inn (andel)"] == "0 av 2 (0\u00a0%)"
     )
     assert set(regions) == {"Drammensregionen (under 3 kommuner)", "Hallingdal (under 3 kommuner)"}
     assert "Send påminnelse" not in page.text  # a leser cannot remind

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from survey_app import htmx
+from survey_app.services import sessions, throttle
 
 router = APIRouter()
 
@@ -17,4 +18,7 @@ def accessibility_statement(request: Request) -> Response:
 
 @router.get("/personvern", name="privacy")
 def privacy(request: Request) -> Response:
-    return htmx.render(request, "about/privacy.html")
+    # How long sessions and failed logins are kept comes from the code that deletes them, so the page
+    # cannot promise a period the program does not keep.
+    context = {"sessions_kept_days": sessions.KEEP.days, "attempts_kept_days": throttle.KEEP.days}
+    return htmx.render(request, "about/privacy.html", context)

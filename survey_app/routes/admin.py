@@ -1,64 +1,27 @@
-"""Administration: the audit log, staff users (create, reset a password, unlock, deactivate), and each
-user's API tokens."""
+"""Administration: the audit log, staff users (create, change name and role, reset a password, unlock,
+deactivate after a confirmation), and each user's API tokens."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from survey_app import audit, htmx
+from survey_app import audit, confirm, htmx
 from survey_app.deps import Auditor, Exporter, SessionDep, UserAdmin
-from survey_app.models import ApiToken, AuditEvent, Role, StaffUser
-from survey_app.permissions import ROLE_LABELS
+from survey_app.models import ApiToken, Role, Round, StaffUser
+from survey_app.permissions import ROLE_LABELS, Action, can
 from survey_app.services import api_tokens, audit_log, throttle, users
 
 router = APIRouter()
 
-ACTION_LABELS = {
-    "login": "Innlogging",
-    "login.failed": "Mislykket innlogging",
-    "login.throttled": "Innlogging sperret etter for mange forsøk",
-    "register.load": "Kommuneregister lastet",
-    "questionnaire.import": "Skjema importert",
-    "round.create": "Runde opprettet",
-    "round.status": "Runde åpnet eller avsluttet",
-    "invitation.regenerate": "Ny lenke laget",
-    "invitation.revoke": "Lenke trukket tilbake",
-    "invitations.export": "Lenker lastet ned",
-    "invitations.send": "Invitasjoner lagt i kø for sending",
-    "reminder.send": "Påminnelser lagt i kø for sending",
-    "response.submit": "Svar sendt inn",
-    "response.reopen": "Svar gjenåpnet",
-    "export": "Eksport",
-    "api.read": "Lest gjennom API",
-    "api_token.create": "API-nøkkel laget",
-    "api_token.revoke": "API-nøkkel trukket tilbake",
-    "user.create": "Bruker opprettet",
-    "user.deactivate": "Bruker deaktivert",
-    "user.password_change": "Passord byttet",
-    "user.password_check_failed": "Feil nåværende passord ved passordbytte",
-    "user.password_reset": "Passord tilbakestilt av administrator",
-    "user.unlock": "Bruker låst opp etter for mange innloggingsforsøk",
-    "analysis.run": "Analyse kjørt",
-    "theme.confirm": "Temaer bekreftet",
-    "database.backup": "Sikkerhetskopi tatt",
-    "database.restore": "Database gjenopprettet fra sikkerhetskopi",
-    "personal_data.purge": "Personopplysninger slettet",
-    "recommendation.create": "Anbefaling: scenario laget",
-    "recommendation.copy": "Anbefaling: lagret som nytt scenario",
-    "recommendation.update": "Anbefaling: total eller regler endret",
-    "recommendation.override": "Anbefaling: tall overstyrt",
-    "recommendation.override_remove": "Anbefaling: overstyring fjernet",
-    "recommendation.finalize": "Anbefaling: merket som endelig",
-    "knowledge.history_import": "Kunnskapsgrunnlag: bosettingshistorikk importert",
-    "knowledge.register_import": "Kunnskapsgrunnlag: registertall importert",
-    "knowledge.recommendation_recorded": "Kunnskapsgrunnlag: endelig anbefaling skrevet inn",
-}
+# The name tests read the kinds of event under; the kinds live with the log (``audit_log.KINDS``).
+ACTION_LABELS = audit_log.KINDS
 
 
 def _date(value: str) -> date | None:
@@ -76,60 +39,55 @@ def audit_page(
     request: Request,
     session: SessionDep,
     user: Auditor,
-    handling: str = "",
+    handling: Annotated[str, Query(max_length=100)] = "",
     hvem: Annotated[str, Query(max_length=200)] = "",
-    fra: str = "",
-    til: str = "",
+    runde: Annotated[str, Query(max_length=100)] = "",
+    fra: Annotated[str, Query(max_length=20)] = "",
+    til: Annotated[str, Query(max_length=20)] = "",
     side: int = 1,
 ) -> Response:
+    # Past nine digits it is no round's id, and the database could not take it as a number.
+    round_id = int(runde) if runde.isdecimal() and len(runde) <= 9 else None
     found = audit_log.search(
-        session, action=handling or None, actor=hvem or None, since=_date(fra), until=_date(til), page=side
+        session,
+        action=handling or None,
+        actor=hvem or None,
+        round_id=round_id,
+        since=_date(fra),
+        until=_date(til),
+        page=side,
     )
-    filters = {"handling": handling, "hvem": hvem, "fra": fra, "til": til}
+    filters = {"hvem": hvem, "handling": handling, "runde": runde, "fra": fra, "til": til}
+    people = session.exec(select(StaffUser).order_by(col(StaffUser.full_name), col(StaffUser.email))).all()
     return htmx.render(
         request,
         "staff/audit.html",
         {
-            "found": _as_shown(session, found),
+            "found": found,
+            "shown": audit_log.describe(session, found.events),
             "filters": filters,
-            "actions": audit_log.actions(session),
-            "labels": ACTION_LABELS,
+            # The paging links keep the filters: only those set, so the address stays short.
+            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "kinds": audit_log.kinds(session),
+            "people": [(str(p.id), audit_log.person_name(p)) for p in people],
+            "other_actors": audit_log.OTHER_ACTORS,
+            "rounds": session.exec(select(Round).order_by(col(Round.created_at).desc())).all(),
             "bad_dates": [name for name in ("fra", "til") if filters[name] and _date(filters[name]) is None],
         },
         block="events",
     )
 
 
-# Events that once kept whatever was typed as the e-mail of a failed login (a password typed in the wrong
-# field, sometimes); since then they name only an account (``users.authenticate``).
-LOGIN_EVENTS = frozenset({"login.failed", "login.throttled"})
-
-
-def _as_shown(session: Session, found: audit_log.AuditPage) -> audit_log.AuditPage:
-    """The page of events as it is shown: a failed login's e-mail only when it is an account's.
-
-    Older events stored whatever was typed; it stays in the table (the log is append-only) but is not
-    shown. Those events are replaced by copies outside the database session, so nothing is written back.
-    """
-    typed = {email for e in found.events if (email := _typed_email(e)) is not None}
-    known = set(session.exec(select(StaffUser.email).where(col(StaffUser.email).in_(typed))))
-    hidden = typed - known
-    events = []
-    for event in found.events:
-        if _typed_email(event) in hidden:
-            details = {**event.details, "email": users.UNKNOWN_ACCOUNT}
-            event = AuditEvent.model_validate({**event.model_dump(), "details": details})
-        events.append(event)
-    return dataclasses.replace(found, events=events)
-
-
-def _typed_email(event: AuditEvent) -> str | None:
-    if event.action not in LOGIN_EVENTS or "email" not in event.details:
-        return None
-    return str(event.details["email"]).strip().lower()
-
-
 NEW_USER = {"email": "", "full_name": "", "role": "radgiver"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Editing:
+    """The user whose name and role the page's form changes, what the form holds, and its errors."""
+
+    user: StaffUser
+    form: dict[str, str]
+    errors: dict[str, str]
 
 
 @router.get("/ansatt/brukere", name="users_page")
@@ -144,6 +102,7 @@ def _users(
     form: dict[str, str],
     errors: dict[str, str],
     temporary: tuple[StaffUser, str] | None = None,
+    editing: Editing | None = None,
     status_code: int = 200,
 ) -> Response:
     listed = list(session.exec(select(StaffUser).order_by(col(StaffUser.email))))
@@ -156,6 +115,7 @@ def _users(
             "form": form,
             "errors": errors,
             "temporary": temporary,
+            "editing": editing,
             "role_labels": ROLE_LABELS,
             "roles": list(Role),
         },
@@ -167,6 +127,13 @@ def _target(session: Session, user_id: int) -> StaffUser:
     target = session.get(StaffUser, user_id)
     if target is None:
         raise HTTPException(404, "Brukeren finnes ikke.")
+    return target
+
+
+def _active_target(session: Session, user_id: int) -> StaffUser:
+    target = _target(session, user_id)
+    if not target.is_active:
+        raise HTTPException(409, "Brukeren er deaktivert og kan ikke endres.")
     return target
 
 
@@ -199,6 +166,65 @@ def user_create(
     return RedirectResponse(request.url_for("users_page"), status_code=303)
 
 
+@router.get("/ansatt/brukere/{user_id}/endre", name="user_edit")
+def user_edit(user_id: int, request: Request, session: SessionDep, user: UserAdmin) -> Response:
+    """The users page with a form for one user's name and role."""
+    target = _active_target(session, user_id)
+    form = {"full_name": target.full_name, "role": target.role.value}
+    return _users(request, session, form=NEW_USER, errors={}, editing=Editing(target, form, {}))
+
+
+@router.post("/ansatt/brukere/{user_id}/endre", name="user_update")
+def user_update(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    user: UserAdmin,
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    target = _active_target(session, user_id)
+    form = {"full_name": full_name, "role": role}
+
+    def refused(errors: dict[str, str]) -> Response:
+        editing = Editing(target, form, errors)
+        return _users(request, session, form=NEW_USER, errors={}, editing=editing, status_code=422)
+
+    if role not in {r.value for r in Role}:
+        return refused({"role": "Velg en rolle."})
+    before = target.role
+    own = target.id == user.id
+    # An administrator changing their own role goes on in this session; their other sessions end.
+    keep = request.state.web_session.id if own else None
+    try:
+        users.update_user(
+            session,
+            user=target,
+            full_name=full_name,
+            role=Role(role),
+            actor=audit.staff_actor(user),
+            keep_session_id=keep,
+        )
+    except users.UserError as exc:
+        return refused({exc.field or "role": str(exc)})
+    name = target.full_name or target.email
+    if target.role == before:
+        htmx.flash(request, f"Endringene for {name} er lagret.")
+    elif own:
+        htmx.flash(
+            request, f"Du er nå {ROLE_LABELS[target.role].lower()}, og er logget ut alle andre steder."
+        )
+    else:
+        htmx.flash(
+            request,
+            f"{name} er nå {ROLE_LABELS[target.role].lower()}, er logget ut overalt og får den nye rollen "
+            "ved neste innlogging.",
+        )
+    if own and not can(target.role, Action.manage_users):
+        return RedirectResponse(request.url_for("staff_rounds"), status_code=303)
+    return RedirectResponse(request.url_for("users_page"), status_code=303)
+
+
 @router.post("/ansatt/brukere/{user_id}/tilbakestill-passord", name="user_reset_password")
 def user_reset_password(user_id: int, request: Request, session: SessionDep, user: UserAdmin) -> Response:
     target = _target(session, user_id)
@@ -222,12 +248,53 @@ def user_unlock(user_id: int, request: Request, session: SessionDep, user: UserA
     return RedirectResponse(request.url_for("users_page"), status_code=303)
 
 
-@router.post("/ansatt/brukere/{user_id}/deaktiver", name="user_deactivate")
-def user_deactivate(user_id: int, request: Request, session: SessionDep, user: UserAdmin) -> Response:
+def _deactivatable(session: Session, user_id: int, user: StaffUser) -> StaffUser:
     target = _target(session, user_id)
     if target.id == user.id:
         raise HTTPException(409, "Du kan ikke deaktivere deg selv.")
-    users.deactivate(session, user=target, actor=audit.staff_actor(user))
+    return target
+
+
+@router.get("/ansatt/brukere/{user_id}/deaktiver/bekreft", name="user_deactivate_confirm")
+def user_deactivate_confirm(user_id: int, request: Request, session: SessionDep, user: UserAdmin) -> Response:
+    """What deactivating a user does, in words, before it is done."""
+    target = _deactivatable(session, user_id, user)
+    if not target.is_active:
+        raise HTTPException(409, "Brukeren er allerede deaktivert.")
+    name = target.full_name or target.email
+    working = [
+        t
+        for t in api_tokens.for_user(session, target)
+        if t.revoked_at is None and not api_tokens.is_expired(t)
+    ]
+    consequences = [f"{name} kan ikke logge inn lenger, og alle øktene til brukeren avsluttes med en gang."]
+    if len(working) == 1:
+        consequences.append(f"API-nøkkelen «{working[0].name}» slutter å virke.")
+    elif working:
+        consequences.append(f"De {len(working)} API-nøklene til brukeren slutter å virke.")
+    consequences.append(
+        "Brukeren kan ikke aktiveres igjen, og e-postadressen kan ikke brukes til en ny bruker. "
+        "Det brukeren har gjort, står fortsatt i hendelsesloggen."
+    )
+    return confirm.page(
+        request,
+        confirm.Confirmation(
+            title=f"Deaktivere {name}?",
+            consequences=consequences,
+            action=str(request.url_for("user_deactivate", user_id=target.id)),
+            label="Deaktiver brukeren",
+            back=str(request.url_for("users_page")),
+        ),
+    )
+
+
+@router.post("/ansatt/brukere/{user_id}/deaktiver", name="user_deactivate")
+def user_deactivate(user_id: int, request: Request, session: SessionDep, user: UserAdmin) -> Response:
+    target = _deactivatable(session, user_id, user)
+    try:
+        users.deactivate(session, user=target, actor=audit.staff_actor(user))
+    except users.UserError as exc:
+        raise HTTPException(409, str(exc)) from exc
     htmx.flash(
         request,
         f"{target.email} kan ikke lenger logge inn, er logget ut overalt, og API-nøklene til brukeren virker ikke.",

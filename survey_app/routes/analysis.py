@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import col, select
+from sqlmodel import Session, col, func, select
 
 from analysis.needs import NO_THEME, group_by_theme
 from analysis.themes import CODES, load_codebook
@@ -17,15 +18,19 @@ from survey_app import audit, htmx
 from survey_app.analysis_data import Benchmark, Contribution, ParameterSummary, ParameterValue
 from survey_app.deps import Coder, SessionDep, SettingsDep, Viewer, round_or_404
 from survey_app.forms import FormDataDep, display_value
-from survey_app.models import Answer, Municipality, ThemeCoding
+from survey_app.models import AnalysisRun, Answer, AuditEvent, Municipality, StaffUser, ThemeCoding
 from survey_app.models import Response as SurveyResponse
+from survey_app.paging import page_of
 from survey_app.permissions import Action, can
 from survey_app.questionnaires import Question
 from survey_app.services import analysis, knowledge
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import NO_REGION
+from survey_app.services.results import SMALL_N
 
 router = APIRouter()
+
+CODING_PAGE_SIZE = 10  # answers on a page of the coding list: a few screens, where all of them were 46,000 px
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class AnswerLine:
     contribution: Contribution
     question: Question
     answer: str
+    row: str | None  # a matrix row's text («Biblioteket»); None: the answer is the whole question's
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,44 @@ def _labels() -> dict[str, str]:
     return _labels_of(str(analysis.CODEBOOK), analysis.CODEBOOK.stat().st_mtime)
 
 
+@dataclass(frozen=True)
+class RunStamp:
+    """A run's stamp as a person reads it; the digests themselves are for IT (``AnalysisRun.code_version``,
+    ``model_version``)."""
+
+    run_by: str  # the person's name or e-mail; «systemet» for the command line and the demo
+    release: str  # the program's release, «0.1.0»
+    current_code: bool  # by the code running now: a new run of the same answers gives the same figures
+    codings: int | None  # the staff codings the theme model had learnt from; None: a stamp not read
+
+
+def run_stamp(session: Session, run: AnalysisRun) -> RunStamp:
+    """Who ran ``run`` (from the audit event ``analysis.analyze`` wrote) and its versions in words.
+
+    Here and not in ``services.analysis``: that module's own digest is part of ``code_version``, and
+    wording on a page is no change to how the figures are computed."""
+    events = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "analysis.run",
+            AuditEvent.object_type == "round",
+            AuditEvent.object_id == str(run.round_id),
+        )
+    ).all()
+    actor = next((e.actor for e in events if e.details.get("run") == run.id), "")
+    run_by = "ukjent"
+    if actor == audit.SYSTEM:
+        run_by = "systemet"
+    elif actor.startswith("staff:"):
+        # «staff:<id>:<e-mail>»; a purge keeps only «staff:<id>», so the id is what names the person.
+        user_id = actor.split(":")[1]
+        user = session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+        run_by = (user.full_name or user.email) if user else "en tidligere bruker"
+    release = run.code_version.rsplit(" ", 1)[-1].split("+", 1)[0]
+    count = run.model_version.rsplit("-", 1)[-1]
+    current = run.code_version == analysis.code_version()
+    return RunStamp(run_by, release, current, int(count) if count.isdigit() else None)
+
+
 @router.get("/ansatt/runder/{round_id}/analyse", name="round_analysis")
 def analysis_page(round_id: int, request: Request, session: SessionDep, user: Viewer) -> Response:
     round_ = round_or_404(session, round_id)
@@ -68,14 +112,20 @@ def analysis_page(round_id: int, request: Request, session: SessionDep, user: Vi
         "codes": CODES,
         "theme_labels": _labels(),
         "can_run": can(user.role, Action.code_themes),
+        "small_n": SMALL_N,
     }
     if run is not None:
         results = run.results
         units = sorted(results.units.items(), key=lambda kv: (kv[1].index_rank or 10**6, kv[1].name))
+        # How many municipalities each region's row stands for, so a region of one or two reads as such.
+        sizes = Counter(data.regions[0] if data.regions else NO_REGION for data in results.units.values())
         context.update(
             results=results,
+            stamp=run_stamp(session, run),
             units=units,
             params=results.parameters,
+            region_sizes=sizes,
+            small_regions=sorted(r for r, n in sizes.items() if n < SMALL_N and r != NO_REGION),
             # Stated needs counted by region and theme, and listed by theme for the whole county.
             needs_by_region=group_by_theme(results.needs, lambda n: (n.regions or [NO_REGION])[0]),
             needs_by_theme=group_by_theme(results.needs, lambda n: "").get("", {}),
@@ -89,8 +139,10 @@ def analysis_run(
     round_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: Coder
 ) -> Response:
     round_ = round_or_404(session, round_id)
+    first = analysis.latest_run(session, round_id) is None
     analysis.analyze(session, round_=round_, actor=audit.staff_actor(user), data_dir=settings.data_dir)
-    htmx.flash(request, "Analysen er kjørt på nytt med svarene som er sendt inn nå.")
+    again = "" if first else " på nytt"
+    htmx.flash(request, f"Analysen er kjørt{again} med svarene som er sendt inn nå.")
     return RedirectResponse(request.url_for("round_analysis", round_id=round_id), status_code=303)
 
 
@@ -109,7 +161,8 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
         answers = []
         for c in value.contributions:
             question = definition.question(c.question_id)
-            answers.append(AnswerLine(c, question, display_value(definition, question, c.key, c.value)))
+            row = next((i.text for i in question.items or [] if f"{question.id}.{i.id}" == c.key), None)
+            answers.append(AnswerLine(c, question, display_value(definition, question, c.key, c.value), row))
         region = info.regions.get(primary) if primary else None
         lines.append(ParameterLine(pid, info, value, answers, region))
     needs = group_by_theme(run.results.needs, lambda n: n.unit).get(unit, {})
@@ -128,6 +181,7 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
             "no_theme": NO_THEME,
             "unexpressed": unexpressed,
             "theme_labels": _labels(),
+            "small_n": SMALL_N,
             "history": knowledge.history_view(session, kommunenummer=data.kommunenummer),
         },
     )
@@ -135,9 +189,21 @@ def analysis_unit(round_id: int, unit: str, request: Request, session: SessionDe
 
 @router.get("/ansatt/runder/{round_id}/koding", name="round_coding")
 def coding_page(
-    round_id: int, request: Request, session: SessionDep, user: Coder, vis: str = "ukodet"
+    round_id: int, request: Request, session: SessionDep, user: Coder, vis: str = "ukodet", side: int = 1
 ) -> Response:
     round_ = round_or_404(session, round_id)
+    vis = "alle" if vis == "alle" else "ukodet"
+    in_round = (
+        select(ThemeCoding.id)
+        .join(SurveyResponse, col(SurveyResponse.id) == col(ThemeCoding.response_id))
+        .join(Municipality, col(Municipality.id) == col(SurveyResponse.municipality_id))
+        .where(SurveyResponse.round_id == round_id)
+    )
+    if vis == "ukodet":
+        in_round = in_round.where(col(ThemeCoding.staff_codes).is_(None))
+    # The ids only, to page them: a national round has thousands of answers, each a form on the page.
+    ids = session.exec(in_round.order_by(col(Municipality.kommunenummer), col(ThemeCoding.id))).all()
+    page = page_of([i for i in ids if i is not None], side, CODING_PAGE_SIZE)
     query = (
         select(ThemeCoding, Answer, Municipality)
         .join(SurveyResponse, col(SurveyResponse.id) == col(ThemeCoding.response_id))
@@ -147,22 +213,28 @@ def coding_page(
             & (col(Answer.question_id) == col(ThemeCoding.answer_key)),
         )
         .join(Municipality, col(Municipality.id) == col(SurveyResponse.municipality_id))
-        .where(SurveyResponse.round_id == round_id)
+        .where(col(ThemeCoding.id).in_(page.items))
         .order_by(col(Municipality.kommunenummer), col(ThemeCoding.id))
     )
-    if vis == "ukodet":
-        query = query.where(col(ThemeCoding.staff_codes).is_(None))
     definition = round_definition(session, round_)
     items = [
         (coding, answer, muni, definition.question(coding.answer_key.split(".")[0]))
-        for coding, answer, muni in session.exec(query.limit(200))
+        for coding, answer, muni in session.exec(query)
     ]
+    coded = session.exec(
+        select(func.count())
+        .select_from(ThemeCoding)
+        .join(SurveyResponse, col(SurveyResponse.id) == col(ThemeCoding.response_id))
+        .where(SurveyResponse.round_id == round_id, col(ThemeCoding.staff_codes).is_not(None))
+    ).one()
     return htmx.render(
         request,
         "staff/coding.html",
         {
             "round": round_,
             "items": items,
+            "page": page,
+            "coded": coded,
             "codes": CODES,
             "theme_labels": _labels(),
             "vis": vis,

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from analysis.settlement import INDEX, Recommendation, RulesError
-from survey_app import audit, documents, htmx
+from survey_app import audit, confirm, documents, htmx
 from survey_app.deps import Exporter, Recommender, SessionDep, SettingsDep, Viewer
 from survey_app.forms import FormDataDep
 from survey_app.limits import MAX_ID, parse_id
@@ -33,6 +33,7 @@ FIELD_LABELS = {
     "ema": "Herav enslige mindreårige",
     "anmodes": "Hvilke kommuner som anmodes",
 }
+CANNOT_BE_FINAL = "Et scenario der reglene ikke kan oppfylles, kan ikke bli den endelige anbefalingen."
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # The case documents: (file name, renderer, audit name); the letter is written in the chosen målform.
@@ -181,11 +182,31 @@ def _year(text: str) -> int | None:
 
 
 def _scenario_context(
-    scenario: Scenario, user: Any, form: dict[str, str] | None = None, errors: dict[str, str] | None = None
+    scenario: Scenario,
+    user: Any,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    *,
+    edited: recommendation.RulesForm | None = None,
 ) -> dict[str, Any]:
+    """The scenario page's context: the saved scenario, or with ``edited`` the numbers of rules typed on the
+    page and not saved (a preview), with what they change against the saved numbers."""
+    saved = recommendation.result_of(scenario)
     rules = recommendation.scenario_rules(scenario)
-    outcome = recommendation.result_of(scenario)
+    outcome, unsaved = saved, False
+    if edited is not None and edited.rules is not None:
+        rules = edited.rules
+        unsaved = recommendation.is_unsaved(
+            scenario, total=edited.total, minors=edited.minors, rules=edited.rules
+        )
+        if unsaved:
+            outcome = recommendation.preview(
+                scenario, total=edited.total, minors=edited.minors, rules=edited.rules
+            )
     columns = scenario.criteria_columns
+    summary = None
+    if outcome.result is not None and not errors:
+        summary = recommendation.summarise(outcome.result, saved.result if unsaved else None)
     return {
         "scenario": scenario,
         "field_labels": FIELD_LABELS,
@@ -193,6 +214,8 @@ def _scenario_context(
         "outcome": outcome,
         "result": outcome.result,
         "conflicts": outcome.conflicts,
+        "summary": summary,
+        "unsaved": unsaved or bool(errors),
         "method": recommendation.method_paragraphs(outcome.result) if outcome.result else [],
         "form": form or recommendation.form_values(scenario.total, scenario.minors_total, rules, columns),
         "errors": errors or {},
@@ -204,11 +227,22 @@ def _scenario_context(
         "municipalities": sorted(((r.kommunenummer, r.name) for r in scenario.figures), key=lambda kv: kv[1]),
         "override_form": {"kommunenummer": "", "antall": "", "begrunnelse": ""},
         "override_errors": {},
+        "copy_name": f"Kopi av {scenario.name}",
         "can_edit": can(user.role, Action.recommend),
         "can_export": can(user.role, Action.export),
         "index": INDEX,
         "oob": False,
+        "saved_now": False,
     }
+
+
+def _rules_form(scenario: Scenario, raw: Any) -> tuple[dict[str, str], recommendation.RulesForm]:
+    """The rules form as typed (short text fields only) and what it parses to."""
+    form = {k: v for k, v in raw.items() if isinstance(v, str) and len(v) <= 50}
+    parsed = recommendation.rules_from_form(
+        form, scenario.criteria_columns, scenario.criteria_labels, recommendation.scenario_rules(scenario)
+    )
+    return form, parsed
 
 
 @router.get("/ansatt/anbefaling/sammenlign", name="recommendation_compare")
@@ -268,15 +302,13 @@ def scenario_page(scenario_id: int, request: Request, session: SessionDep, user:
 def scenario_update(
     scenario_id: int, request: Request, raw: FormDataDep, session: SessionDep, user: Recommender
 ) -> Response:
-    """Change the total and the rules; htmx gets the new table at once, and the change is saved."""
+    """«Lagre»: the total and rules typed on the page replace the scenario's. Without htmx (the page's
+    button) the page reloads with the new «Sist endret»; an htmx post gets the numbers and the time."""
     scenario = _scenario_or_404(session, scenario_id)
-    form = {k: v for k, v in raw.items() if isinstance(v, str) and len(v) <= 50}
-    parsed = recommendation.rules_from_form(
-        form, scenario.criteria_columns, scenario.criteria_labels, recommendation.scenario_rules(scenario)
-    )
-    errors = parsed.errors
+    form, parsed = _rules_form(scenario, raw)
+    changed = False
     if parsed.rules is not None:
-        recommendation.update_scenario(
+        changed = recommendation.update_scenario(
             session,
             scenario=scenario,
             total=parsed.total,
@@ -284,10 +316,36 @@ def scenario_update(
             rules=parsed.rules,
             actor=audit.staff_actor(user),
         )
-    context = _scenario_context(scenario, user, form, errors)
+    if not htmx.is_htmx(request) and not parsed.errors:
+        htmx.flash(
+            request,
+            f"Endringene er lagret i «{scenario.name}»."
+            if changed
+            else "Ingen endringer å lagre: totalen og reglene er de samme som før.",
+        )
+        return RedirectResponse(
+            str(request.url_for("recommendation_scenario", scenario_id=scenario_id)) + "#regler",
+            status_code=303,
+        )
+    context = _scenario_context(scenario, user, form, parsed.errors)
     context["oob"] = htmx.is_htmx(request)
+    context["saved_now"] = changed
     # An htmx swap must be a 2xx; a plain form post that failed says so in its status.
-    status = 422 if errors and not htmx.is_htmx(request) else 200
+    status = 422 if parsed.errors and not htmx.is_htmx(request) else 200
+    return htmx.render(request, "staff/recommendation.html", context, block="result", status_code=status)
+
+
+@router.post("/ansatt/anbefaling/{scenario_id}/forhandsvisning", name="recommendation_preview")
+def scenario_preview(
+    scenario_id: int, request: Request, raw: FormDataDep, session: SessionDep, user: Recommender
+) -> Response:
+    """The numbers of the rules as they are typed, saved nowhere: the table, and the summary beside the
+    rules out of band. The adviser then chooses «Lagre» or «Lagre som nytt scenario»."""
+    scenario = _scenario_or_404(session, scenario_id)
+    form, parsed = _rules_form(scenario, raw)
+    context = _scenario_context(scenario, user, form, parsed.errors, edited=parsed)
+    context["oob"] = htmx.is_htmx(request)
+    status = 422 if parsed.errors and not htmx.is_htmx(request) else 200
     return htmx.render(request, "staff/recommendation.html", context, block="result", status_code=status)
 
 
@@ -361,21 +419,65 @@ def scenario_override_remove(
 
 @router.post("/ansatt/anbefaling/{scenario_id}/kopi", name="recommendation_copy")
 def scenario_copy(
-    scenario_id: int,
-    request: Request,
-    session: SessionDep,
-    user: Recommender,
-    name: Annotated[str, Form(max_length=200)] = "",
+    scenario_id: int, request: Request, raw: FormDataDep, session: SessionDep, user: Recommender
 ) -> Response:
+    """«Lagre som nytt scenario»: a copy under a new name. From the rules form it takes the total and rules
+    typed there, so an edit can be kept without changing the scenario it was made in."""
     scenario = _scenario_or_404(session, scenario_id)
+    name = raw.get("name")
+    chosen = name.strip()[:200] if isinstance(name, str) else ""
+    total, minors, rules = None, None, None
+    if "total" in raw:
+        form, parsed = _rules_form(scenario, raw)
+        if parsed.rules is None:
+            context = _scenario_context(scenario, user, form, parsed.errors, edited=parsed)
+            context["copy_name"] = chosen
+            return htmx.render(request, "staff/recommendation.html", context, status_code=422)
+        total, minors, rules = parsed.total, parsed.minors, parsed.rules
     copy = recommendation.copy_scenario(
         session,
         scenario=scenario,
-        name=name.strip() or f"Kopi av {scenario.name}",
+        name=chosen or f"Kopi av {scenario.name}",
         actor=audit.staff_actor(user),
+        total=total,
+        minors=minors,
+        rules=rules,
     )
-    htmx.flash(request, f"Lagret som et nytt scenario, «{copy.name}». Endringer her påvirker ikke det gamle.")
+    htmx.flash(
+        request,
+        f"Lagret som et nytt scenario, «{copy.name}». «{scenario.name}» er som før, og endringer her "
+        "påvirker det ikke.",
+    )
     return RedirectResponse(request.url_for("recommendation_scenario", scenario_id=copy.id), status_code=303)
+
+
+@router.get("/ansatt/anbefaling/{scenario_id}/endelig/bekreft", name="recommendation_finalize_confirm")
+def scenario_finalize_confirm(
+    scenario_id: int, request: Request, session: SessionDep, user: Recommender
+) -> Response:
+    """The step before «Merk som endelig anbefaling», with what it does in words."""
+    scenario = _scenario_or_404(session, scenario_id)
+    back = str(request.url_for("recommendation_scenario", scenario_id=scenario_id))
+    outcome = recommendation.result_of(scenario)
+    if outcome.result is None:
+        htmx.flash(request, CANNOT_BE_FINAL, "danger")
+        return RedirectResponse(back, status_code=303)
+    if scenario.is_final:
+        htmx.flash(request, f"«{scenario.name}» er allerede fylkets endelige anbefaling.")
+        return RedirectResponse(back, status_code=303)
+    previous = session.exec(select(Scenario).where(col(Scenario.is_final))).first()
+    return confirm.page(
+        request,
+        confirm.Confirmation(
+            title=f"Merke «{scenario.name}» som endelig anbefaling?",
+            consequences=recommendation.finalize_consequences(
+                scenario.name, scenario.year, outcome.result, previous.name if previous else None
+            ),
+            action=str(request.url_for("recommendation_finalize", scenario_id=scenario_id)),
+            label="Merk som endelig anbefaling",
+            back=back,
+        ),
+    )
 
 
 @router.post("/ansatt/anbefaling/{scenario_id}/endelig", name="recommendation_finalize")
@@ -383,11 +485,7 @@ def scenario_finalize(scenario_id: int, request: Request, session: SessionDep, u
     scenario = _scenario_or_404(session, scenario_id)
     outcome = recommendation.result_of(scenario)
     if outcome.result is None:
-        htmx.flash(
-            request,
-            "Et scenario der reglene ikke kan oppfylles, kan ikke bli den endelige anbefalingen.",
-            "danger",
-        )
+        htmx.flash(request, CANNOT_BE_FINAL, "danger")
     else:
         recommendation.finalize(
             session, scenario=scenario, result=outcome.result, actor=audit.staff_actor(user)

@@ -161,6 +161,8 @@ def start(request: Request, draft: DraftDep, respondent: RespondentDep) -> Respo
             "editor": respondent.row.editor,
             "total": responses.progress(draft),
             "minutes": estimate_minutes(draft.definition, draft.lang),
+            # Sent, or the round has closed: the page offers what can still be done (read, the receipt).
+            "read_only": draft.read_only_reason,
         },
     )
 
@@ -248,16 +250,19 @@ def _section_or_404(draft: Draft, section_id: str) -> tuple[Section, Section | N
                 (sections[i - 1] if i else None),
                 (sections[i + 1] if i + 1 < len(sections) else None),
             )
-    raise HTTPException(404, "Denne delen av skjemaet finnes ikke.")
+    raise HTTPException(404, t("no_such_section", draft.lang))
 
 
 def _section_context(draft: Draft, section_id: str, view: SectionView) -> dict[str, Any]:
     section, previous, following = _section_or_404(draft, section_id)
+    sections = draft.definition.sections
     return {
         "draft": draft,
         "lang": draft.lang,
         "view": view,
         "section": section,
+        "number": next(i for i, s in enumerate(sections, 1) if s.id == section.id),
+        "count": len(sections),
         "previous": previous,
         "following": following,
         "progress": responses.progress(draft, section),
@@ -293,9 +298,15 @@ def section_save(
     except responses.ReadOnly as exc:
         raise HTTPException(409, str(exc)) from None
     view = section_view(draft, section, results)
+    go = form.get("ga")
     if view.conflicts or any(r.outcome == Outcome.refused for r in results):
         return htmx.render(request, "respondent/section.html", _section_context(draft, section_id, view))
-    go = form.get("ga")
+    if go == "neste" and view.messages.keys() & view.shown:
+        # What was typed is saved as typed, but «Neste del» does not walk past an answer that cannot be
+        # used: the section comes back with the message at the question and the summary on top.
+        return htmx.render(
+            request, "respondent/section.html", _section_context(draft, section_id, view), status_code=422
+        )
     slot = respondent.slot
     if go == "forrige" and previous:
         target = _to(request, "respondent_section", slot, section_id=previous.id)
@@ -315,7 +326,7 @@ def _question_or_404(draft: Draft, question_id: str) -> tuple[Section, Question]
         for question in section.questions:
             if question.id == question_id:
                 return section, question
-    raise HTTPException(404, "Spørsmålet finnes ikke i dette skjemaet.")
+    raise HTTPException(404, t("no_such_question", draft.lang))
 
 
 @router.get("/svar/sporsmal/{question_id}", name="respondent_question")
@@ -378,17 +389,32 @@ def _review(
     request: Request,
     draft: Draft,
     *,
+    attempted: bool = False,
     errors: dict[str, str] | None = None,
     signer: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The review page. Until someone tries to submit (``attempted``), what is missing is an overview to
+    work through, section by section, not an error: the error summary comes with the attempt."""
+    issues = responses.issues(draft)
+    # The issues that are a wrong answer rather than a missing one.
+    invalid = {i.question.id for i in responses.issues(draft, require=False)}
+    by_section = [
+        (section, found)
+        for section in draft.definition.sections
+        if (found := [i for i in issues if i.section.id == section.id])
+    ]
     return htmx.render(
         request,
         "respondent/review.html",
         {
             "draft": draft,
             "lang": draft.lang,
-            "issues": responses.issues(draft),
+            "attempted": attempted,
+            "issues": issues,
+            "by_section": by_section,
+            "invalid": invalid,
+            "missing_count": sum(1 for i in issues if i.question.id not in invalid),
             "shown": responses.visible_ids(draft.definition, draft.values()),
             "errors": errors or {},
             "signer": signer or {"name": "", "role": ""},
@@ -420,13 +446,13 @@ def submit(
         elif len(value) > 200:
             errors[name] = t(f"{name}_long", draft.lang)
     if errors:
-        return _review(request, draft, errors=errors, signer=signer, status_code=422)
+        return _review(request, draft, attempted=True, errors=errors, signer=signer, status_code=422)
     try:
         remaining = responses.submit(session, draft=draft, signer_name=signer_name, signer_role=signer_role)
     except responses.ReadOnly as exc:
         raise HTTPException(409, str(exc)) from None
     if remaining:
-        return _review(request, draft, signer=signer, status_code=422)
+        return _review(request, draft, attempted=True, signer=signer, status_code=422)
     return RedirectResponse(_to(request, "respondent_receipt", respondent.slot), status_code=303)
 
 

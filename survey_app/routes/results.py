@@ -6,13 +6,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from survey_app import audit, htmx
 from survey_app.deps import Exporter, SessionDep, Viewer, round_or_404
 from survey_app.forms import free_text_keys
 from survey_app.i18n import Lang
-from survey_app.models import Municipality, Round
+from survey_app.models import Municipality, ResponseStatus, Round
 from survey_app.models import Response as SurveyResponse
 from survey_app.paging import page_of
 from survey_app.permissions import Action, can
@@ -22,6 +22,7 @@ from survey_app.services import compare, exports, responses, results
 from survey_app.services.audit_log import record_read
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import round_regions
+from survey_app.services.register import region_names
 from survey_app.templating import reads_masked
 
 router = APIRouter()
@@ -44,6 +45,10 @@ def round_results(
     round_, definition = _round_or_404(session, round_id)
     rows = results.load_rows(session, round_id=round_id, include_in_progress=pabegynte, region=region or None)
     sections = results.round_results(definition, rows)
+    # A year is summed up by its median and range: the mean of 2005 and 2019 is no year anyone chose.
+    years = {
+        q.id: results.year_summary(definition, q, rows) for q in definition.questions() if results.is_year(q)
+    }
     return htmx.render(
         request,
         "staff/results.html",
@@ -51,6 +56,7 @@ def round_results(
             "round": round_,
             "definition": definition,
             "sections": sections,
+            "years": years,
             "n_rows": len(rows),
             "region": region,
             "pabegynte": pabegynte,
@@ -62,6 +68,9 @@ def round_results(
     )
 
 
+FREE_TEXT_PAGE_SIZE = 50
+
+
 @router.get("/ansatt/runder/{round_id}/fritekst", name="round_free_text")
 def round_free_text(
     round_id: int,
@@ -71,6 +80,7 @@ def round_free_text(
     sporsmal: str = "",
     sok: Annotated[str, Query(max_length=200)] = "",
     region: str = "",
+    side: int = 1,
 ) -> Response:
     round_, definition = _round_or_404(session, round_id)
     rows = results.load_rows(session, round_id=round_id, region=region or None)
@@ -78,12 +88,16 @@ def round_free_text(
         definition, rows, question_id=sporsmal or None, query=sok or None, masked=reads_masked(user)
     )
     questions = [q for q in definition.questions() if free_text_keys(q)]
+    # A page at a time: every free text of a round is a list of thousands of paragraphs.
+    page = page_of(found, side, FREE_TEXT_PAGE_SIZE)
     return htmx.render(
         request,
         "staff/free_text.html",
         {
             "round": round_,
-            "found": found,
+            "page": page,
+            # Each text marked where the search matched it (escaped first; a reader's text is masked already).
+            "hits": [(hit, results.highlight(hit.text, sok)) for hit in page.items],
             "questions": questions,
             "sporsmal": sporsmal,
             "sok": sok,
@@ -133,11 +147,30 @@ def round_compare(
                 [r for r in old_rows if r.municipality.id in shown],
             ),
             page=page,
+            years=_compared_years(definition, new_rows, old_def, old_rows),
             removed=compare.removed(definition, old_def),
             new_n=len(new_rows),
             old_n=len(old_rows),
         )
     return htmx.render(request, "staff/compare.html", context)
+
+
+def _compared_years(
+    new_def: QuestionnaireDef,
+    new_rows: list[results.Row],
+    old_def: QuestionnaireDef,
+    old_rows: list[results.Row],
+) -> dict[str, tuple[results.YearSummary | None, results.YearSummary | None]]:
+    """Each year question of the newer round with its median and range in both rounds (the older one
+    through the question it continues)."""
+    return {
+        pair.new.id: (
+            results.year_summary(new_def, pair.new, new_rows),
+            results.year_summary(old_def, pair.old, old_rows) if pair.old is not None else None,
+        )
+        for pair in compare.match_questions(new_def, old_def)
+        if results.is_year(pair.new)
+    }
 
 
 @router.get("/ansatt/runder/{round_id}/kommuner/{municipality_id}", name="round_profile")
@@ -148,6 +181,13 @@ def round_profile(
     municipality = session.get(Municipality, municipality_id)
     if municipality is None:
         raise HTTPException(404, "Kommunen finnes ikke.")
+    response = session.exec(
+        select(SurveyResponse).where(
+            SurveyResponse.round_id == round_id, SurveyResponse.municipality_id == municipality_id
+        )
+    ).first()
+    if response is None:
+        raise HTTPException(404, "Kommunen er ikke med i denne runden.")
     # Submitted answers are the comparison; the municipality's own answer is shown even if unfinished.
     rows = results.load_rows(session, round_id=round_id)
     if not any(r.municipality.id == municipality_id for r in rows):
@@ -157,11 +197,15 @@ def round_profile(
             if r.municipality.id == municipality_id
         ]
         rows = [*rows, *own]
-    try:
-        lines = results.profile(definition, rows, municipality_id)
-    except LookupError:
-        raise HTTPException(404, "Kommunen har ikke begynt å svare i denne runden.") from None
-    own_row = next(r for r in rows if r.municipality.id == municipality_id)
+    own_row = next((r for r in rows if r.municipality.id == municipality_id), None)
+    if own_row is None:
+        # Not begun: nothing of its own to show, but the page answers (a link to it is no dead end), and
+        # the region's and the county's figures are still what one came to compare with.
+        assert municipality.id is not None
+        regions = region_names(session, [municipality.id])[municipality.id]
+        own_row = results.Row(response, municipality, regions, {}, responses.visible_ids(definition, {}))
+        rows = [*rows, own_row]
+    lines = results.profile(definition, rows, municipality_id)
     return htmx.render(
         request,
         "staff/profile.html",
@@ -171,6 +215,7 @@ def round_profile(
             "municipality": municipality,
             "lines": lines,
             "row": own_row,
+            "started": response.status != ResponseStatus.not_started,
             "status_labels": STATUS_LABELS,
         },
     )

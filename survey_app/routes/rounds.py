@@ -10,11 +10,20 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from survey_app import audit, htmx
+from survey_app import audit, confirm, htmx
+from survey_app.dates import format_date
 from survey_app.deps import Reminder, RoundAdmin, SessionDep, SettingsDep, Viewer, round_or_404
 from survey_app.forms import FormDataDep
 from survey_app.limits import parse_id
-from survey_app.models import Invitation, Municipality, MunicipalityRegion, Region, RoundStatus
+from survey_app.models import (
+    Invitation,
+    Municipality,
+    MunicipalityRegion,
+    Region,
+    Round,
+    RoundStatus,
+    StaffUser,
+)
 from survey_app.permissions import Action, can
 from survey_app.routes.staff import ROUND_STATUS_LABELS, STATUS_LABELS
 from survey_app.services import catalog, followup, invitations, mail, outbox, rounds
@@ -161,16 +170,91 @@ def round_create(
     return RedirectResponse(request.url_for("round_invitations", round_id=round_.id), status_code=303)
 
 
+def _wanted_status(wanted: object) -> RoundStatus:
+    if wanted not in ("open", "closed"):
+        raise HTTPException(400, "Ukjent status for runden.")
+    return RoundStatus(wanted)
+
+
+def _municipalities(n: int) -> str:
+    return f"{n} kommune" if n == 1 else f"{n} kommuner"
+
+
+def status_consequences(session: Session, round_: Round, wanted: RoundStatus) -> list[str]:
+    """What opening or closing the round does, in words, counted: the confirmation page says it."""
+    assert round_.id is not None
+    counts = rounds.status_counts(session, round_.id)
+    not_done = counts.total - counts.submitted
+    started = counts.in_progress + counts.reopened
+    if wanted == RoundStatus.closed:
+        if not not_done:
+            everyone = "Kommunen" if counts.total == 1 else f"Alle {counts.total} kommunene"
+            return [
+                f"{everyone} har sendt inn. Svarene beholdes.",
+                "Du kan åpne runden igjen senere.",
+            ]
+        sentences = [
+            f"{_municipalities(not_done)} kan ikke lenger svare. Svarene som er sendt inn, beholdes."
+        ]
+        if started:
+            sentences.append(
+                f"{_municipalities(started)} har begynt uten å sende inn. Det de har lagret, beholdes, "
+                "men de kan ikke sende det inn."
+            )
+        sentences.append("Du kan åpne runden igjen senere.")
+        return sentences
+    passed = round_.closes_on < date.today()
+    deadline = f"Fristen {'var' if passed else 'er'} {format_date(round_.closes_on)}."
+    if round_.status == RoundStatus.draft:
+        sentences = [
+            f"{_municipalities(counts.total)} kan begynne å svare med lenkene sine. {deadline}",
+            "Send lenkene til kommunene når runden er åpen.",
+        ]
+    else:
+        sentences = [
+            f"{_municipalities(not_done)} som ikke har sendt inn, kan svare igjen med lenkene sine. {deadline}",
+            "Svarene som er sendt inn, forblir sendt inn.",
+        ]
+    # Opening does not renew a link: say so rather than promise an answer that cannot come.
+    if stuck := followup.without_working_link(session, round_id=round_.id):
+        sentences.append(
+            f"{_municipalities(stuck)} har en lenke som er trukket tilbake eller har gått ut, og kan ikke "
+            "svare med den."
+        )
+    return sentences
+
+
+@router.get("/ansatt/runder/{round_id}/status/bekreft", name="round_status_confirm")
+def round_status_confirm(
+    round_id: int, request: Request, session: SessionDep, user: RoundAdmin, status: str | None = None
+) -> Response:
+    round_ = round_or_404(session, round_id)
+    wanted = _wanted_status(status)
+    back = str(request.url_for("staff_round", round_id=round_id))
+    if round_.status == wanted:  # already so (a second tab, or a colleague): nothing to confirm
+        return RedirectResponse(back, status_code=303)
+    closing = wanted == RoundStatus.closed
+    return confirm.page(
+        request,
+        confirm.Confirmation(
+            title=f"{'Avslutte' if closing else 'Åpne'} «{round_.title}»?",
+            consequences=status_consequences(session, round_, wanted),
+            action=str(request.url_for("round_status", round_id=round_id)),
+            label="Avslutt runden" if closing else "Åpne runden",
+            back=back,
+            fields={"status": wanted.value},
+        ),
+    )
+
+
 @router.post("/ansatt/runder/{round_id}/status", name="round_status")
 def round_status(
     round_id: int, request: Request, form: FormDataDep, session: SessionDep, user: RoundAdmin
 ) -> Response:
     round_ = round_or_404(session, round_id)
-    wanted = form.get("status")
-    if wanted not in ("open", "closed"):
-        raise HTTPException(400, "Ukjent status for runden.")
+    wanted = _wanted_status(form.get("status"))
     try:
-        rounds.set_status(session, round_=round_, status=RoundStatus(wanted), actor=audit.staff_actor(user))
+        rounds.set_status(session, round_=round_, status=wanted, actor=audit.staff_actor(user))
     except rounds.Untranslated as exc:
         htmx.flash(request, f"Runden er ikke åpnet. {exc}", kind="danger")
     return RedirectResponse(request.url_for("staff_round", round_id=round_id), status_code=303)
@@ -188,11 +272,13 @@ def round_dashboard(
     user: Viewer,
     region: str | None = None,
     status: str | None = None,
+    sorter: str | None = None,
 ) -> Response:
     round_ = round_or_404(session, round_id)
     region = region or None
     status = status if status in followup.STATUSES else None
-    board = followup.dashboard(session, round_=round_, region=region, status=status)
+    sort = followup.Sort.parse(sorter)
+    board = followup.dashboard(session, round_=round_, region=region, status=status, sort=sort)
     return htmx.render(
         request,
         "staff/round.html",
@@ -204,7 +290,10 @@ def round_dashboard(
             "status_labels": STATUS_LABELS,
             "round_status_labels": ROUND_STATUS_LABELS,
             "statuses": followup.STATUSES,
+            "sort": sort,
+            "sort_keys": followup.SortKey,
             "mail_configured": mail.configured(settings),
+            "without_mail": without_mail(user),
             "can_remind": can(user.role, Action.remind),
             "can_manage": can(user.role, Action.manage_rounds),
         },
@@ -241,15 +330,26 @@ def round_remind(
         municipality_ids=None if everyone else chosen,
     )
     if result is None:
-        htmx.flash(
-            request,
-            "E-post er ikke satt opp for Innspill, så ingen påminnelser ble sendt. Last ned "
-            "invitasjonslenkene som CSV og send dem fra egen e-post.",
-            "warning",
-        )
+        htmx.flash(request, f"Ingen påminnelser ble sendt. {without_mail(user)}", "warning")
     else:
         _flash_queued(request, result, "påminnelse", "påminnelser", "i tabellen")
     return RedirectResponse(request.url_for("staff_round", round_id=round_id), status_code=303)
+
+
+def without_mail(user: StaffUser) -> str:
+    """Why reminders cannot be sent, and what this user can do instead: only what their role may open.
+
+    An administrator has the link list (the invitations page); anyone else would get 403 there.
+    """
+    if can(user.role, Action.manage_rounds):
+        return (
+            "E-post er ikke satt opp for Innspill, så påminnelser kan ikke sendes herfra. Last ned lenkene "
+            "som CSV under «Invitasjoner og lenker», og send dem fra egen e-post."
+        )
+    return (
+        "E-post er ikke satt opp for Innspill, så påminnelser kan ikke sendes herfra. Be en administrator "
+        "om lenkene til kommunene som ikke har sendt inn, og send dem fra egen e-post."
+    )
 
 
 def _flash_queued(request: Request, result: outbox.Queued, one: str, many: str, where: str) -> None:
@@ -323,6 +423,71 @@ def _invitation_or_404(session: Session, round_id: int, invitation_id: int) -> I
     if invitation is None or invitation.round_id != round_id:
         raise HTTPException(404, "Invitasjonen finnes ikke.")
     return invitation
+
+
+def _invitation_confirmation(
+    request: Request, session: Session, round_id: int, invitation_id: int, *, revoke: bool
+) -> Response:
+    """The confirmation of a new link or of revoking one: whose link, and what stops working."""
+    invitation = _invitation_or_404(session, round_id, invitation_id)
+    municipality = session.get(Municipality, invitation.municipality_id)
+    assert municipality is not None
+    who = f"{municipality.name} kommune"
+    back = f"{request.url_for('round_invitations', round_id=round_id)}#inv-{invitation_id}"
+    if revoke:
+        if invitation.revoked_at is not None:  # nothing left to revoke (a second tab, or a colleague)
+            htmx.flash(request, f"Lenken til {who} er allerede trukket tilbake.", "info")
+            return RedirectResponse(back, status_code=303)
+        title, label, route = f"Trekke tilbake lenken til {who}?", "Trekk tilbake", "invitation_revoke"
+        consequences = [
+            f"{who} kan ikke lenger svare med lenken. Den slutter å virke med en gang, også for kolleger "
+            "som har den åpen.",
+            "Svarene kommunen har lagret, beholdes. Du kan gi kommunen en ny lenke senere.",
+        ]
+    else:
+        title, label, route = f"Lage ny lenke til {who}?", "Lag ny lenke", "invitation_regenerate"
+        if invitation.revoked_at is not None:
+            consequences = [
+                f"Lenken til {who} er trukket tilbake. Med den nye lenken kan kommunen svare igjen."
+            ]
+        else:
+            consequences = [
+                f"Den gamle lenken til {who} slutter å virke med en gang, også for kolleger som har den åpen."
+            ]
+        consequences.append(
+            "Svarene kommunen har lagret, beholdes. Send den nye lenken til kommunen: du finner den i "
+            "tabellen etterpå."
+        )
+    return confirm.page(
+        request,
+        confirm.Confirmation(
+            title=title,
+            consequences=consequences,
+            action=str(request.url_for(route, round_id=round_id, invitation_id=invitation_id)),
+            label=label,
+            back=back,
+        ),
+    )
+
+
+@router.get(
+    "/ansatt/runder/{round_id}/invitasjoner/{invitation_id}/ny-lenke/bekreft",
+    name="invitation_regenerate_confirm",
+)
+def invitation_regenerate_confirm(
+    round_id: int, invitation_id: int, request: Request, session: SessionDep, user: RoundAdmin
+) -> Response:
+    return _invitation_confirmation(request, session, round_id, invitation_id, revoke=False)
+
+
+@router.get(
+    "/ansatt/runder/{round_id}/invitasjoner/{invitation_id}/trekk-tilbake/bekreft",
+    name="invitation_revoke_confirm",
+)
+def invitation_revoke_confirm(
+    round_id: int, invitation_id: int, request: Request, session: SessionDep, user: RoundAdmin
+) -> Response:
+    return _invitation_confirmation(request, session, round_id, invitation_id, revoke=True)
 
 
 @router.post("/ansatt/runder/{round_id}/invitasjoner/{invitation_id}/ny-lenke", name="invitation_regenerate")

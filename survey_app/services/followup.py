@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import enum
+import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -19,6 +22,7 @@ from survey_app.models import (
     Response,
     ResponseStatus,
     Round,
+    utcnow,
 )
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.services import mail, outbox
@@ -46,6 +50,104 @@ class Line:
     @property
     def region(self) -> str:
         return self.regions[0] if self.regions else ""
+
+
+class SortKey(enum.StrEnum):
+    """The follow-up table's sortable columns, as the page's URL names them (``?sorter=-lagret``)."""
+
+    nr = "nr"
+    kommune = "kommune"
+    region = "region"
+    status = "status"
+    besvart = "besvart"
+    lagret = "lagret"
+
+
+@dataclass(frozen=True)
+class Sort:
+    """How the follow-up table is ordered: by kommunenummer unless the adviser chose a column."""
+
+    key: SortKey = SortKey.nr
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, text: str | None) -> Sort:
+        """``kommune`` or ``-kommune`` (descending); anything else is the default order."""
+        text = text or ""
+        descending = text.startswith("-")
+        try:
+            return cls(SortKey(text.removeprefix("-")), descending)
+        except ValueError:
+            return cls()
+
+    def param(self, key: SortKey) -> str:
+        """The ``sorter`` value of ``key``'s column header: the opposite direction when already sorted by it."""
+        return f"-{key}" if key == self.key and not self.descending else str(key)
+
+    def aria(self, key: SortKey) -> str:
+        """The header's ``aria-sort``."""
+        if key != self.key:
+            return "none"
+        return "descending" if self.descending else "ascending"
+
+    @property
+    def chosen(self) -> bool:
+        """Whether the adviser chose this order: the default is left out of the page's addresses."""
+        return self != Sort()
+
+    def __str__(self) -> str:
+        return f"-{self.key}" if self.descending else str(self.key)
+
+
+# Where an answer is on its way: the order a status column sorts in.
+STATUS_ORDER = {
+    s: i
+    for i, s in enumerate(
+        [
+            ResponseStatus.not_started,
+            ResponseStatus.in_progress,
+            ResponseStatus.reopened,
+            ResponseStatus.submitted,
+        ]
+    )
+}
+# æ, ø, å after z, as the Norwegian alphabet has them (code points put å first, and decomposed, as a);
+# ä and ö as æ and ø. Other accents are dropped: «Bø» is not «Bo», but «Lérdal» sorts as «Lerdal».
+_NORWEGIAN = str.maketrans({"æ": "\uffe0", "ä": "\uffe0", "ø": "\uffe1", "ö": "\uffe1", "å": "\uffe2"})
+
+
+def norwegian(text: str) -> str:
+    """A sort key that orders names as a Norwegian reader expects: «Ål» after «Øvre Eiker»."""
+    decomposed = unicodedata.normalize(
+        "NFD", unicodedata.normalize("NFC", text).casefold().translate(_NORWEGIAN)
+    )
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _share(line: Line) -> tuple[float, int]:
+    progress = line.progress
+    return (progress.answered / progress.total if progress.total else 0.0, progress.answered)
+
+
+_SORT_VALUES: dict[SortKey, Callable[[Line], object]] = {
+    SortKey.nr: lambda line: line.municipality.kommunenummer,
+    SortKey.kommune: lambda line: norwegian(line.municipality.name),
+    SortKey.region: lambda line: norwegian(line.region) if line.regions else None,
+    SortKey.status: lambda line: STATUS_ORDER[line.response.status],
+    SortKey.besvart: _share,
+    SortKey.lagret: lambda line: line.response.last_saved_at,
+}
+
+
+def sort_lines(lines: list[Line], sort: Sort) -> list[Line]:
+    """The lines in ``sort``'s order; ties keep the kommunenummer order, and what has no value (no region,
+    never saved) comes last either way."""
+    value = _SORT_VALUES[sort.key]
+    known = [line for line in lines if value(line) is not None]
+    unknown = [line for line in lines if value(line) is None]
+    # Python's sort is stable, also reversed: ties stay in kommunenummer order.
+    known.sort(key=value, reverse=sort.descending)  # type: ignore[arg-type]
+    return known + unknown
 
 
 @dataclass
@@ -89,7 +191,12 @@ def round_regions(session: Session, round_id: int) -> list[str]:
 
 
 def dashboard(
-    session: Session, *, round_: Round, region: str | None = None, status: str | None = None
+    session: Session,
+    *,
+    round_: Round,
+    region: str | None = None,
+    status: str | None = None,
+    sort: Sort | None = None,
 ) -> Dashboard:
     """Every municipality of the round with its status and progress; tallies overall and by region.
 
@@ -130,7 +237,26 @@ def dashboard(
             continue
         lines.append(line)
     mail_counts = Counter(m.status.value for m in mail_of.values())
+    lines = sort_lines(lines, sort or Sort())
     return Dashboard(round_, definition, lines, overall, dict(sorted(by_region.items())), mail_counts)
+
+
+def without_working_link(session: Session, *, round_id: int) -> int:
+    """How many municipalities that have not submitted hold no link that works: revoked, or expired."""
+    query = (
+        select(Invitation.id)
+        .join(
+            Response,
+            (col(Response.round_id) == col(Invitation.round_id))
+            & (col(Response.municipality_id) == col(Invitation.municipality_id)),
+        )
+        .where(
+            Invitation.round_id == round_id,
+            col(Response.status).in_(list(NOT_DONE)),
+            col(Invitation.revoked_at).is_not(None) | (col(Invitation.expires_at) <= utcnow()),
+        )
+    )
+    return len(session.exec(query).all())
 
 
 def send_reminders(

@@ -13,9 +13,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from statistics import fmean
+from statistics import fmean, median_low
 from typing import Generic, TypeVar
 
+from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
 from analysis.parameters import score_value
@@ -323,6 +324,89 @@ def _masked_texts(definition: QuestionnaireDef, rows: Sequence[Row]) -> dict[tup
 def _fold(text: str) -> str:
     # NFC first: a pasted «å» may be «a» plus a combining ring, which would not match a typed «å».
     return unicodedata.normalize("NFC", text).casefold()
+
+
+def highlight(text: str, query: str | None) -> Markup:
+    """``text`` as HTML with every occurrence of the words of ``query`` marked (``<mark>``), matched the way
+    ``free_texts`` matches them (NFC, ignoring case).
+
+    The text is escaped before anything is marked, so an answer cannot bring its own HTML. Give it the
+    text as the viewer may read it (masked for a reader): what is marked is then what was searched.
+    """
+    text = unicodedata.normalize("NFC", text)
+    words = [w for w in _fold(query).split() if w] if query else []
+    # Folding may lengthen a character (ß → ss): keep, for each folded character, where it came from.
+    folded: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(text):
+        for f in char.casefold():
+            folded.append(f)
+            origin.append(i)
+    haystack = "".join(folded)
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        start = haystack.find(word)
+        while start != -1:
+            end = start + len(word)
+            spans.append((origin[start], origin[end - 1] + 1))
+            start = haystack.find(word, end)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    out: list[str] = []
+    at = 0
+    for start, end in merged:
+        out.append(escape(text[at:start]))
+        out.append(Markup("<mark>%s</mark>") % text[start:end])
+        at = end
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
+
+
+# --- years: an integer that is a year is summed up by its median and range, never by a mean -------------
+
+YEAR_UNITS = frozenset({"år", "årstal", "årstall"})
+EARLIEST_YEAR = 1900
+
+
+def is_year(question: Question) -> bool:
+    """Whether an integer question asks for a year (an average year says nothing: «snitt 2011,9»).
+
+    A year by its bounds (``min`` from 1900) or by its unit «år», unless its ``max`` shows a number of
+    years instead (a duration: «hvor mange år», max 50).
+    """
+    if kind_of(question).tally != "number":
+        return False
+    if question.min is not None and question.min >= EARLIEST_YEAR:
+        return True
+    unit = str(question.unit).strip().casefold() if question.unit else ""
+    return unit in YEAR_UNITS and (question.max is None or question.max >= EARLIEST_YEAR)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    n: int
+    median: int  # a year someone answered (the lower middle one of an even count), never x,5
+    earliest: int
+    latest: int
+
+
+def year_summary(definition: QuestionnaireDef, question: Question, rows: Sequence[Row]) -> YearSummary | None:
+    """The median, earliest and latest year answered to a year question (``is_year``), counting what its
+    distribution counts: valid answers of municipalities the question is shown to. None when nobody has."""
+    years = [
+        value
+        for row in rows
+        if question.id in row.shown
+        and isinstance(value := row.values.get(question.id), int)
+        and _usable(definition, question, question.id, value)
+    ]
+    if not years:
+        return None
+    return YearSummary(len(years), median_low(years), min(years), max(years))
 
 
 # --- one municipality beside its region and the county --------------------------------------------

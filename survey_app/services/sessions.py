@@ -39,12 +39,14 @@ class EndReason:
     password_reset = "password_reset"
     new_link = "new_link"
     link_revoked = "link_revoked"
+    role_changed = "role_changed"
 
 
 LABELS = {
     EndReason.logout: "logget ut",
     EndReason.ended_by_user: "avsluttet av deg",
     EndReason.deactivated: "brukeren ble deaktivert",
+    EndReason.role_changed: "rollen ble endret",
     EndReason.password_changed: "passordet ble endret",
     EndReason.password_reset: "passordet ble tilbakestilt",
     EndReason.new_link: "kommunen fikk ny lenke",

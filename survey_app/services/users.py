@@ -1,12 +1,14 @@
-"""Staff accounts: creation, login, passwords (own change, an administrator's reset) and deactivation.
+"""Staff accounts: creation, login, passwords (own change, an administrator's reset), name and role, and
+deactivation.
 
 Every password set here passes ``survey_app.passwords``. Ending a user's sessions (a changed or reset
-password, deactivation) happens in the same transaction as the change, so no session outlives it.
+password, a new role, deactivation) happens in the same transaction as the change, so no session outlives
+it. There is always at least one active administrator: without one, nobody could add users or change roles.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from survey_app import audit, passwords
 from survey_app.db import begin_write
@@ -18,6 +20,11 @@ MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 # What the audit log says instead of what was typed when a login names no account: the «e-mail» field
 # sometimes holds a password typed in the wrong place, and the log must not keep it.
 UNKNOWN_ACCOUNT = "ukjent bruker"
+MAX_NAME_LENGTH = 200
+LAST_ADMIN = (
+    "Innspill må ha minst én aktiv administrator, og dette er den siste. "
+    "Gi en annen bruker rollen administrator først."
+)
 
 
 class UserError(ValueError):
@@ -193,10 +200,13 @@ def count_users(session: Session) -> int:
 
 def deactivate(session: Session, *, user: StaffUser, actor: str) -> StaffUser:
     """Stop a user from logging in and end their sessions; their API tokens stop working with them.
-    The account stays for the log."""
+    The account stays for the log. Refused (``UserError``) for the last active administrator."""
     begin_write(session)
     session.refresh(user)
     assert user.id is not None
+    if _is_last_active_admin(session, user):
+        session.rollback()
+        raise UserError(LAST_ADMIN)
     user.is_active = False
     ended = sessions.end_for_user(session, user_id=user.id, reason=sessions.EndReason.deactivated)
     audit.record(
@@ -206,6 +216,71 @@ def deactivate(session: Session, *, user: StaffUser, actor: str) -> StaffUser:
         object_type="staff_user",
         object_id=user.id,
         details={"email": user.email, "sessions_ended": ended},
+    )
+    session.commit()
+    return user
+
+
+def _is_last_active_admin(session: Session, user: StaffUser) -> bool:
+    """Inside the write transaction. The active administrators' rows are locked (PostgreSQL; SQLite holds
+    the whole database), so two administrators demoting each other at once cannot both pass."""
+    if user.role != Role.admin or not user.is_active:
+        return False
+    admins = session.exec(
+        select(StaffUser.id).where(StaffUser.role == Role.admin, col(StaffUser.is_active)).with_for_update()
+    ).all()
+    return set(admins) <= {user.id}
+
+
+def update_user(
+    session: Session,
+    *,
+    user: StaffUser,
+    full_name: str,
+    role: Role,
+    actor: str,
+    keep_session_id: int | None = None,
+) -> StaffUser:
+    """Change a user's name and role. A new role ends the user's sessions (but ``keep_session_id``, the
+    session of an administrator changing their own role) in the same transaction, so every page they see
+    afterwards is one their new role may see; the change is audited. Nothing changed: nothing is written.
+
+    Raises ``UserError`` (field ``full_name`` or ``role``) for a name that is too long, a deactivated user,
+    or taking the role from the last active administrator.
+    """
+    full_name = " ".join(full_name.split())
+    if len(full_name) > MAX_NAME_LENGTH:
+        raise UserError(f"Navnet kan være høyst {MAX_NAME_LENGTH} tegn.", field="full_name")
+    begin_write(session)
+    session.refresh(user)
+    assert user.id is not None
+    if not user.is_active:
+        session.rollback()
+        raise UserError("Brukeren er deaktivert og kan ikke endres.")
+    if role == user.role and full_name == user.full_name:
+        session.rollback()
+        return user
+    if role != user.role and _is_last_active_admin(session, user):
+        session.rollback()
+        raise UserError(LAST_ADMIN, field="role")
+    details: dict[str, object] = {"email": user.email}
+    if full_name != user.full_name:
+        details.update(name_from=user.full_name, name_to=full_name)
+        user.full_name = full_name
+    if role != user.role:
+        details.update(role_from=user.role.value, role_to=role.value)
+        user.role = role
+        details["sessions_ended"] = sessions.end_for_user(
+            session, user_id=user.id, reason=sessions.EndReason.role_changed, keep_id=keep_session_id
+        )
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.update",
+        object_type="staff_user",
+        object_id=user.id,
+        details=details,
     )
     session.commit()
     return user

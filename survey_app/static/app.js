@@ -103,14 +103,20 @@
   var captions = 0;
   function markScrollable(box) {
     var caption = box.querySelector("caption");
-    if (box.scrollWidth > box.clientWidth) {
+    // A box may name a visible hint («rull sideveis …», data-scroll-hint): shown only while the table scrolls.
+    var hintId = box.getAttribute("data-scroll-hint");
+    var hint = hintId ? document.getElementById(hintId) : null;
+    var scrolls = box.scrollWidth > box.clientWidth;
+    if (hint) hint.hidden = !scrolls;
+    if (scrolls) {
       if (caption && !caption.id) caption.id = "tabelltekst-" + (++captions);
       box.setAttribute("tabindex", "0");
       box.setAttribute("role", "region");
       if (caption) box.setAttribute("aria-labelledby", caption.id);
+      if (hint) box.setAttribute("aria-describedby", hint.id);
       box.classList.add("ds-focus");
     } else {
-      ["tabindex", "role", "aria-labelledby"].forEach(function (name) { box.removeAttribute(name); });
+      ["tabindex", "role", "aria-labelledby", "aria-describedby"].forEach(function (name) { box.removeAttribute(name); });
       box.classList.remove("ds-focus");
     }
   }
@@ -123,6 +129,62 @@
       markScrollable(box);
       scrollBoxes.observe(box);
     });
+  });
+
+  // Coding free text by keyboard (the keys are documented on templates/staff/coding.html). They work only
+  // inside an answer's form, so everywhere else a single letter stays the screen reader's (WCAG 2.1.4).
+  function codingForms() {
+    return Array.prototype.slice.call(document.querySelectorAll("form.coding"));
+  }
+  function focusAnswer(form) {
+    var first = form ? form.querySelector("input[type=checkbox]") : null;
+    if (!first) return false;
+    first.focus({ preventScroll: true });
+    form.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+  var confirming = null; // the id of the form confirmed by the Enter key, until htmx has swapped it
+  function nextAnswer(form, step) {
+    var forms = codingForms();
+    return forms[forms.indexOf(form) + step] || null;
+  }
+  document.addEventListener("keydown", function (evt) {
+    var form = evt.target.closest ? evt.target.closest("form.coding") : null;
+    if (!form || evt.ctrlKey || evt.metaKey || evt.altKey || evt.isComposing) return;
+    var key = evt.key;
+    if (/^[1-9]$/.test(key)) {
+      var box = form.querySelectorAll("input[type=checkbox][name=codes]")[Number(key) - 1];
+      if (!box) return;
+      box.click(); // toggles it as a click would, with its change event
+      box.focus();
+      evt.preventDefault();
+    } else if (key === "Enter" && evt.target.type === "checkbox") {
+      // Enter on a checkbox submits in some browsers and not in others: here it always confirms, and the
+      // person goes on to the next answer. (Enter or a click on «Bekreft» keeps the focus where it was.)
+      evt.preventDefault();
+      confirming = form.id;
+      form.requestSubmit();
+    } else if (key === "n" || key === "N" || key === "f" || key === "F") {
+      if (focusAnswer(nextAnswer(form, key.toLowerCase() === "n" ? 1 : -1))) evt.preventDefault();
+    }
+  });
+  // After a confirm by the Enter key, htmx swaps the form for the confirmed one; the person carries on with
+  // the next answer (or, after the page's last, the link that fetches more).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (!evt.detail.successful && evt.detail.elt.id === confirming) confirming = null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!confirming) return;
+    var swapped = document.getElementById(confirming);
+    confirming = null;
+    var active = document.activeElement;
+    // htmx puts focus back on the element of the same id in the confirmed form; if the person has moved on
+    // to something else meanwhile, it stays there.
+    if (!swapped || (active && active !== document.body && !swapped.contains(active))) return;
+    if (!focusAnswer(nextAnswer(swapped, 1))) {
+      var more = document.getElementById("neste-ukodede") || document.querySelector("nav.ds-pagination a");
+      if (more) more.focus();
+    }
   });
 
   // Sessions end after a while without contact with the server. A few minutes before, say so and offer to
@@ -194,5 +256,11 @@
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("feiloppsummering");
     if (summary) summary.focus();
+    // The receipt's «Skriv ut» button (data-print): the CSP allows no onclick in the page, so it is wired up
+    // here and shown only then; without script the page says to use the browser's print (Ctrl+P).
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
   });
 })();

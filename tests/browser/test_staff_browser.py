@@ -40,9 +40,10 @@ def test_dashboard_filter_remind_and_results(
     expect(page).to_have_url(f"{live_server}/ansatt/runder/{world.round.id}?region=Hallingdal&status=")
     expect(page.get_by_role("status").first).to_contain_text("Viser 1 av 3 kommuner")
 
-    page.get_by_label("Velg Ål").check()
-    page.get_by_role("button", name="Send påminnelse til valgte").click()
-    expect(page.locator(".flash")).to_contain_text("E-post er ikke satt opp")
+    # Without e-mail the reminder button is off, and says why (issue 15, item 11).
+    remind = page.get_by_role("button", name="Send påminnelse til alle som ikke har sendt inn")
+    expect(remind).to_be_disabled()
+    expect(page.locator("#uten-epost")).to_contain_text("E-post er ikke satt opp")
 
     page.get_by_role("link", name="Resultater").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Resultater: Testrunden 2026")

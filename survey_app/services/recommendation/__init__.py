@@ -3,7 +3,8 @@
 - ``figures``: the county's figures per municipality from a CSV (``FigureRow``s) and as the model's units;
 - ``scenarios``: scenarios stored, changed, overridden, copied, made final; their numbers (``result_of``);
 - ``output``: the table for the CLI and the workbook, the rules and the method in plain bokmål;
-- ``rules_form``: the scenario page's form, to rules and back.
+- ``rules_form``: the scenario page's form, to rules and back;
+- ``summary``: the page's summary beside the rules (total, changes, the biggest of them).
 
 The arithmetic and the begrunnelse live in ``analysis.settlement``.
 """
@@ -26,6 +27,7 @@ from survey_app.services.recommendation.figures import (
 from survey_app.services.recommendation.from_knowledge import KnowledgeFigures, figures_for_year
 from survey_app.services.recommendation.output import (
     date_text,
+    finalize_consequences,
     method_paragraphs,
     output_table,
     region_rows,
@@ -48,6 +50,8 @@ from survey_app.services.recommendation.scenarios import (
     create_scenario,
     finalize,
     index_from_round,
+    is_unsaved,
+    preview,
     remove_override,
     result_of,
     scenario_rules,
@@ -56,15 +60,18 @@ from survey_app.services.recommendation.scenarios import (
     survey_warnings,
     update_scenario,
 )
+from survey_app.services.recommendation.summary import Change, Summary, summarise
 
 __all__ = [
     "ASKED_CHOICES",
+    "Change",
     "Figures",
     "FiguresError",
     "KnowledgeFigures",
     "RoundFigures",
     "RulesForm",
     "ScenarioResult",
+    "Summary",
     "case_document",
     "column_label",
     "compute",
@@ -73,11 +80,14 @@ __all__ = [
     "date_text",
     "figures_for_year",
     "finalize",
+    "finalize_consequences",
     "form_values",
     "index_from_round",
+    "is_unsaved",
     "method_paragraphs",
     "output_table",
     "parse_number",
+    "preview",
     "read_figures",
     "region_rows",
     "remove_override",
@@ -89,6 +99,7 @@ __all__ = [
     "scenario_xlsx",
     "set_override",
     "sources_of",
+    "summarise",
     "survey_rounds",
     "survey_warnings",
     "template_csv",

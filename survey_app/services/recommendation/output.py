@@ -193,3 +193,23 @@ def method_paragraphs(result: Recommendation) -> list[str]:
         "hele tall slik at summen blir nøyaktig totalen. Hver kommunes begrunnelse viser hvilke regler som satte tallet."
     )
     return paragraphs
+
+
+def finalize_consequences(
+    name: str, year: int | None, result: Recommendation, previous: str | None
+) -> list[str]:
+    """What «Merk som endelig anbefaling» does, in words, for the confirmation step before it."""
+    asked = sum(1 for a in result.allocations if a.recommended > 0)
+    lines = [
+        f"«{name}» blir fylkets endelige anbefaling: {number(result.total)} flyktninger fordelt på "
+        f"{asked} av {len(result.allocations)} kommuner."
+    ]
+    if previous is not None:
+        lines.append(f"«{previous}» er da ikke lenger den endelige anbefalingen.")
+    if year is not None:
+        lines.append(
+            f"Tallene skrives inn i kunnskapsgrunnlaget som fylkets anbefaling for {year}, og erstatter "
+            "anbefalingen som står der for det året."
+        )
+    lines.append("Saksframlegget og brevet til IMDi blir ikke lenger merket som utkast.")
+    return lines

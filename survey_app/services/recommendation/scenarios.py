@@ -31,6 +31,7 @@ from survey_app.models import AnalysisRun, Round, Scenario, utcnow
 from survey_app.scenario_data import FigureRow, OverrideRecord
 from survey_app.services import catalog, knowledge
 from survey_app.services.recommendation.figures import Figures, check_columns, units
+from survey_app.services.recommendation.rules_form import form_values, rules_from_form
 
 SURVEY_WARNING = (
     "Svarene i kommuneundersøkelsen har fått vekt i reglene. Da kan en kommune få færre flyktninger ved å "
@@ -75,17 +76,24 @@ def survey_warnings(rules: Rules, survey_columns: Sequence[str]) -> tuple[str, .
 
 def result_of(scenario: Scenario) -> ScenarioResult:
     """The scenario's numbers, or the reasons there are none (and, in a decline year, the alternative)."""
-    rules = scenario_rules(scenario)
+    return preview(
+        scenario, total=scenario.total, minors=scenario.minors_total, rules=scenario_rules(scenario)
+    )
+
+
+def preview(scenario: Scenario, *, total: int, minors: int | None, rules: Rules) -> ScenarioResult:
+    """The scenario's numbers under another total and rules, saved nowhere: the what-if as the adviser
+    types, before they choose to save it here or as a new scenario."""
     warnings = survey_warnings(rules, scenario.survey_columns)
 
     def run(chosen: Rules) -> Recommendation:
         return compute(
             scenario.figures,
             scenario.criteria_columns,
-            total=scenario.total,
+            total=total,
             rules=chosen,
             overrides=scenario.overrides,
-            minors=scenario.minors_total,
+            minors=minors,
         )
 
     try:
@@ -100,6 +108,22 @@ def result_of(scenario: Scenario) -> ScenarioResult:
         return ScenarioResult(None, error.conflicts, alternative, warnings)
     except RulesError as error:
         return ScenarioResult(None, [str(error)], warnings=warnings)
+
+
+def is_unsaved(scenario: Scenario, *, total: int, minors: int | None, rules: Rules) -> bool:
+    """Whether a total and rules differ from what the scenario keeps, as its page shows it: the page lists
+    every criterion column, so one it shows with weight 0 is the same as one the saved rules leave out."""
+    saved = scenario_rules(scenario)
+    columns = scenario.criteria_columns
+    shown = rules_from_form(
+        form_values(scenario.total, scenario.minors_total, saved, columns),
+        columns,
+        scenario.criteria_labels,
+        saved,
+    ).rules
+    if (scenario.total, scenario.minors_total) != (total, minors):
+        return True
+    return to_spec(rules) not in (scenario.rules, to_spec(shown or saved))
 
 
 def scenario_rules(scenario: Scenario) -> Rules:
@@ -234,16 +258,34 @@ def create_scenario(
     return _add(session, scenario, action="recommendation.create", actor=actor, details=details)
 
 
-def copy_scenario(session: Session, *, scenario: Scenario, name: str, actor: str) -> Scenario:
-    """A new, named version to try something else on; the original stays as it was."""
+def copy_scenario(
+    session: Session,
+    *,
+    scenario: Scenario,
+    name: str,
+    actor: str,
+    total: int | None = None,
+    minors: int | None = None,
+    rules: Rules | None = None,
+) -> Scenario:
+    """A new, named version to try something else on; the original stays as it was.
+
+    With ``rules`` (and ``total``, ``minors``) the copy takes those instead: the rules being edited on the
+    page, saved as a new scenario rather than over the one they were edited in.
+    """
     begin_write(session)
+    edited = rules is not None and total is not None
+    if rules is not None and total is not None:
+        new_total, new_minors, spec = total, minors, to_spec(rules)
+    else:
+        new_total, new_minors, spec = scenario.total, scenario.minors_total, scenario.rules
     copy = Scenario(
         name=name,
         round_id=scenario.round_id,
-        total=scenario.total,
+        total=new_total,
         year=scenario.year,
-        minors_total=scenario.minors_total,
-        rules=scenario.rules,
+        minors_total=new_minors,
+        rules=spec,
         figures=list(scenario.figures),
         criteria_columns=list(scenario.criteria_columns),
         criteria_labels=dict(scenario.criteria_labels),
@@ -255,7 +297,9 @@ def copy_scenario(session: Session, *, scenario: Scenario, name: str, actor: str
         overrides=dict(scenario.overrides),
         created_by=actor,
     )
-    details = {"from": scenario.id, "name": name}
+    details: dict[str, Any] = {"from": scenario.id, "name": name}
+    if edited:
+        details.update(total=copy.total, minors=copy.minors_total, rules=_rules_details(copy.rules))
     return _add(session, copy, action="recommendation.copy", actor=actor, details=details)
 
 
@@ -273,17 +317,20 @@ def _add(
 
 def update_scenario(
     session: Session, *, scenario: Scenario, total: int, minors: int | None, rules: Rules, actor: str
-) -> None:
-    """A new total, number of minors or rules; nothing is written (or audited) when nothing changed."""
+) -> bool:
+    """A new total, number of minors or rules; nothing is written (or audited) when nothing changed.
+
+    Returns whether anything changed, so the page can say «lagret» or «ingen endringer»."""
     begin_write(session)
     session.refresh(scenario)
     spec = to_spec(rules)
-    if (scenario.total, scenario.minors_total, scenario.rules) == (total, minors, spec):
+    if not is_unsaved(scenario, total=total, minors=minors, rules=rules):
         session.rollback()
-        return
+        return False
     scenario.total, scenario.minors_total, scenario.rules = total, minors, spec
     details = {"total": total, "minors": minors, "rules": _rules_details(spec)}
     _save(session, scenario, action="recommendation.update", actor=actor, details=details)
+    return True
 
 
 def _rules_details(spec: RulesSpec) -> dict[str, Any]:
