@@ -607,3 +607,25 @@ def test_the_survey_takes_under_an_hour_and_says_so(
     enter(client, world, "3043")
     start = soup(client.get("/svar").text).get_text(" ", strip=True)
     assert f"om lag {estimate_minutes(parse(TYPES), 'nn')} minutt" in start
+
+
+def test_a_year_is_shown_without_its_unit_and_a_count_with_it() -> None:
+    """«2013», not «2013 år» (the receipt, review and staff pages); «12 avtaler» keeps its unit."""
+    definition = parse(
+        textwrap.dedent("""\
+        id: aar
+        title: År
+        sections:
+          - id: s
+            title: S
+            questions:
+              - {id: vedtatt, type: integer, min: 1990, max: 2030, unit: år, text: "Hvilket år?"}
+              - {id: varighet, type: integer, min: 0, max: 50, unit: år, text: "Hvor mange år?"}
+              - {id: avtaler, type: integer, min: 0, unit: avtaler, text: "Hvor mange avtaler?"}
+        """)
+    )
+    shown = {
+        q.id: display_value(definition, q, q.id, v)
+        for q, v in zip(definition.questions(), (2013, 12, 12), strict=True)
+    }
+    assert shown == {"vedtatt": "2013", "varighet": "12 år", "avtaler": "12 avtaler"}

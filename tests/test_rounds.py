@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from survey_app.models import (
     Response,
     Role,
     Round,
+    utcnow,
 )
 from survey_app.services import register
 from tests.conftest import csrf_of, fresh
@@ -328,3 +330,31 @@ def test_a_round_title_with_a_line_break_is_mailed_on_one_line(
         sorted(m["Subject"] for m in inbox[0].messages)[0]
         == "Invitasjon: Lita testundersøking 2026 – Ål kommune"
     )
+
+
+def test_a_new_link_for_an_expired_one_works(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """A municipality whose link ran out while the round is still open gets one that opens the form."""
+    world = make_world(session, settings)
+    token = admin(client, session)
+    invitation_id = int(world.link("3005")[3:].split("-")[0])
+    invitation = session.get(Invitation, invitation_id)
+    assert invitation is not None
+    invitation.expires_at = utcnow() - timedelta(days=3)
+    session.add(invitation)
+    session.commit()
+    base = f"/ansatt/runder/{world.round.id}/invitasjoner/{invitation_id}/ny-lenke"
+    confirmation = BeautifulSoup(client.get(f"{base}/bekreft").text, "html.parser").get_text(" ", strip=True)
+    assert "gikk ut" in confirmation and "Den nye lenken virker til" in confirmation
+    assert client.post(base, data={"csrf_token": token}).status_code == 303
+    session.refresh(invitation)
+    assert invitation.expires_at > utcnow() + timedelta(days=settings.invitation_days - 1)
+    page = client.get(f"/ansatt/runder/{world.round.id}/invitasjoner")
+    new = next(
+        c.get_text() for c in BeautifulSoup(page.text, "html.parser").select(f"#inv-{invitation_id} code")
+    )
+    with TestClient(client.app, follow_redirects=False) as municipality:
+        assert municipality.get(new.removeprefix("http://testserver")).status_code == 303
+    log = BeautifulSoup(client.get("/ansatt/logg").text, "html.parser").get_text(" ", strip=True)
+    assert "Den nye virker til" in log

@@ -151,7 +151,7 @@ def test_analysis_numbers_are_norwegian_and_wide_tables_scroll_with_a_hint(
         box = soup.select_one(table).parent
         assert {"table-scroll", "sticky-first"} <= set(box["class"]), table
         hint = soup.find(id=box["data-scroll-hint"])
-        assert hint is not None and "Rull sideveis" in hint.get_text(), table
+        assert hint is not None and "rull sideveis" in hint.get_text(), table
 
 
 def test_a_region_is_named_once_and_its_small_number_is_said_apart(

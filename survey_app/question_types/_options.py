@@ -31,6 +31,11 @@ def chosen_labels(pairs: list[tuple[str, str]], value: Value) -> list[str]:
     return [labels.get(v, v) for v in chosen]
 
 
+def shown(pairs: list[tuple[str, str]], value: Value, *, is_other: bool) -> str:
+    """How a pick answer reads: its options' labels, or the «Annet» text as the respondent wrote it."""
+    return str(value) if is_other else ", ".join(chosen_labels(pairs, value))
+
+
 def listed(form_values: Sequence[object]) -> list[str]:
     """The non-empty entries of a repeated form field, in order, each once."""
     return list(dict.fromkeys(v for v in form_values if isinstance(v, str) and v))

@@ -22,6 +22,24 @@ def number(raw: str) -> int | str:
     return int(compact) if re.fullmatch(r"-?\d{1,15}", compact) else raw
 
 
+YEAR_UNITS = frozenset({"år", "årstal", "årstall"})
+EARLIEST_YEAR = 1900
+
+
+def is_year(question: Question) -> bool:
+    """Whether an integer question asks for a year (an average year says nothing: «snitt 2011,9»).
+
+    A year by its bounds (``min`` from 1900) or by its unit «år», unless its ``max`` shows a number of
+    years instead (a duration: «hvor mange år», max 50).
+    """
+    if question.type != Integer.name:
+        return False
+    if question.min is not None and question.min >= EARLIEST_YEAR:
+        return True
+    unit = str(question.unit).strip().casefold() if question.unit else ""
+    return unit in YEAR_UNITS and (question.max is None or question.max >= EARLIEST_YEAR)
+
+
 class Integer(Kind):
     name = "integer"
     macro = "integer"
@@ -81,7 +99,10 @@ class Integer(Kind):
             return super().display(definition, question, key, value, lang)
         # Norwegian groups thousands with a space, but a year (2020) is written without one.
         shown = f"{value:,}".replace(",", "\u00a0") if abs(value) >= 10_000 else str(value)
-        return f"{shown} {_options.in_lang(question.unit, lang)}" if question.unit else shown
+        # A year is a year: «2013», not «2013 år».
+        if not question.unit or is_year(question):
+            return shown
+        return f"{shown} {_options.in_lang(question.unit, lang)}"
 
     def rules(self, definition: QuestionnaireDef, question: Question) -> list[ScoringRule]:
         assert question.parameter is not None and question.parameter.range is not None

@@ -55,9 +55,9 @@ class Single(Kind):
     def display(
         self, definition: QuestionnaireDef, question: Question, key: str, value: Value, lang: str
     ) -> str:
-        if self.is_other(question, key):
-            return str(value)
-        return ", ".join(_options.chosen_labels(self.choices(definition, question, lang), value))
+        return _options.shown(
+            self.choices(definition, question, lang), value, is_other=self.is_other(question, key)
+        )
 
     def rules(self, definition: QuestionnaireDef, question: Question) -> list[ScoringRule]:
         assert question.parameter is not None

@@ -16,6 +16,7 @@ from survey_app.models import Municipality, ResponseStatus, Round
 from survey_app.models import Response as SurveyResponse
 from survey_app.paging import page_of
 from survey_app.permissions import Action, can
+from survey_app.question_types.integer import is_year
 from survey_app.questionnaires import QuestionnaireDef
 from survey_app.routes.staff import STATUS_LABELS
 from survey_app.services import compare, exports, responses, results
@@ -46,9 +47,7 @@ def round_results(
     rows = results.load_rows(session, round_id=round_id, include_in_progress=pabegynte, region=region or None)
     sections = results.round_results(definition, rows)
     # A year is summed up by its median and range: the mean of 2005 and 2019 is no year anyone chose.
-    years = {
-        q.id: results.year_summary(definition, q, rows) for q in definition.questions() if results.is_year(q)
-    }
+    years = {q.id: results.year_summary(definition, q, rows) for q in definition.questions() if is_year(q)}
     return htmx.render(
         request,
         "staff/results.html",
@@ -169,7 +168,7 @@ def _compared_years(
             results.year_summary(old_def, pair.old, old_rows) if pair.old is not None else None,
         )
         for pair in compare.match_questions(new_def, old_def)
-        if results.is_year(pair.new)
+        if is_year(pair.new)
     }
 
 

@@ -23,6 +23,7 @@ from survey_app.models import (
     Round,
     RoundStatus,
     StaffUser,
+    utcnow,
 )
 from survey_app.permissions import Action, can
 from survey_app.routes.staff import ROUND_STATUS_LABELS, STATUS_LABELS
@@ -426,7 +427,13 @@ def _invitation_or_404(session: Session, round_id: int, invitation_id: int) -> I
 
 
 def _invitation_confirmation(
-    request: Request, session: Session, round_id: int, invitation_id: int, *, revoke: bool
+    request: Request,
+    session: Session,
+    round_id: int,
+    invitation_id: int,
+    *,
+    revoke: bool,
+    invitation_days: int = 0,
 ) -> Response:
     """The confirmation of a new link or of revoking one: whose link, and what stops working."""
     invitation = _invitation_or_404(session, round_id, invitation_id)
@@ -450,10 +457,14 @@ def _invitation_confirmation(
             consequences = [
                 f"Lenken til {who} er trukket tilbake. Med den nye lenken kan kommunen svare igjen."
             ]
+        elif invitation.expires_at <= utcnow():
+            consequences = [f"Lenken til {who} gikk ut {format_date(invitation.expires_at)}."]
         else:
             consequences = [
                 f"Den gamle lenken til {who} slutter å virke med en gang, også for kolleger som har den åpen."
             ]
+        until = invitations.new_expiry(invitation, invitation_days=invitation_days)
+        consequences.append(f"Den nye lenken virker til {format_date(until)}.")
         consequences.append(
             "Svarene kommunen har lagret, beholdes. Send den nye lenken til kommunen: du finner den i "
             "tabellen etterpå."
@@ -475,9 +486,16 @@ def _invitation_confirmation(
     name="invitation_regenerate_confirm",
 )
 def invitation_regenerate_confirm(
-    round_id: int, invitation_id: int, request: Request, session: SessionDep, user: RoundAdmin
+    round_id: int,
+    invitation_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: RoundAdmin,
 ) -> Response:
-    return _invitation_confirmation(request, session, round_id, invitation_id, revoke=False)
+    return _invitation_confirmation(
+        request, session, round_id, invitation_id, revoke=False, invitation_days=settings.invitation_days
+    )
 
 
 @router.get(
@@ -504,6 +522,7 @@ def invitation_regenerate(
         session,
         invitation=invitation,
         secret_key=settings.resolved_secret_key(),
+        invitation_days=settings.invitation_days,
         actor=audit.staff_actor(user),
     )
     htmx.flash(

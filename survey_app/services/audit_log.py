@@ -582,6 +582,8 @@ def _round_status(t: _Told) -> str:
 
 def _invitation_regenerate(t: _Told) -> str:
     t.add("Den gamle lenken virker ikke lenger.")
+    if until := _date_text(t.d.get("expires_at")):
+        t.add(f"Den nye virker til {until}.")
     t.sessions_ended()
     target = t.link_target()
     return f"{t.who} laget en ny lenke til {target}" if target else f"{t.who} laget en ny lenke"

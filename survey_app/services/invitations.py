@@ -6,6 +6,7 @@ import csv
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import IO
 
 from sqlmodel import Session, col, select
@@ -92,14 +93,26 @@ def write_csv(out: IO[str], rows: Sequence[Mapping[str, str]]) -> None:
     writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
 
 
-def regenerate(session: Session, *, invitation: Invitation, secret_key: str, actor: str) -> Invitation:
-    """Give the municipality a new link; the old one stops working at once."""
+def new_expiry(invitation: Invitation, *, invitation_days: int, now: datetime | None = None) -> datetime:
+    """When a new link runs out: never sooner than the old one, and at least ``invitation_days`` from now.
+
+    A new link is asked for because the old one was lost, revoked or ran out; one that has run out already
+    (a municipality that answers after the deadline, with the round still open) would be no help."""
+    return max(invitation.expires_at, (now or utcnow()) + timedelta(days=invitation_days))
+
+
+def regenerate(
+    session: Session, *, invitation: Invitation, secret_key: str, invitation_days: int, actor: str
+) -> Invitation:
+    """Give the municipality a new link that works (``new_expiry``); the old one stops working at once."""
     begin_write(session)
     session.refresh(invitation)
     assert invitation.id is not None
     invitation.salt = new_salt()
     invitation.token_hash = token_hash(invitation_token(secret_key, invitation.id, invitation.salt))
     invitation.revoked_at = None
+    extended_from = invitation.expires_at
+    invitation.expires_at = new_expiry(invitation, invitation_days=invitation_days)
     # Sessions opened with the old link end too: whoever had it must now have the new one.
     ended = sessions.end_for_invitation(session, invitation_id=invitation.id, reason=EndReason.new_link)
     audit.record(
@@ -108,7 +121,12 @@ def regenerate(session: Session, *, invitation: Invitation, secret_key: str, act
         action="invitation.regenerate",
         object_type="invitation",
         object_id=invitation.id,
-        details={"sessions_ended": ended},
+        details={"sessions_ended": ended}
+        | (
+            {"expires_at": invitation.expires_at.isoformat()}
+            if invitation.expires_at != extended_from
+            else {}
+        ),
     )
     session.commit()
     return invitation

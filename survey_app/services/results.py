@@ -368,23 +368,6 @@ def highlight(text: str, query: str | None) -> Markup:
 
 # --- years: an integer that is a year is summed up by its median and range, never by a mean -------------
 
-YEAR_UNITS = frozenset({"år", "årstal", "årstall"})
-EARLIEST_YEAR = 1900
-
-
-def is_year(question: Question) -> bool:
-    """Whether an integer question asks for a year (an average year says nothing: «snitt 2011,9»).
-
-    A year by its bounds (``min`` from 1900) or by its unit «år», unless its ``max`` shows a number of
-    years instead (a duration: «hvor mange år», max 50).
-    """
-    if kind_of(question).tally != "number":
-        return False
-    if question.min is not None and question.min >= EARLIEST_YEAR:
-        return True
-    unit = str(question.unit).strip().casefold() if question.unit else ""
-    return unit in YEAR_UNITS and (question.max is None or question.max >= EARLIEST_YEAR)
-
 
 @dataclass(frozen=True)
 class YearSummary:
