@@ -1,210 +1,30 @@
-"""The ``survey-app`` command: set-up, demo, serving and the county's housekeeping."""
+"""Commands on the county's data: register, users, links, questionnaires, analysis, recommendation, purge, imports."""
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn, TextIO
+from typing import Annotated, NoReturn
 
-import sqlalchemy as sa
 import typer
-import uvicorn
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from survey_app import audit, logfilter
-from survey_app.config import Settings, use_private_file_modes
-from survey_app.db import make_engine, upgrade
+from survey_app import audit
+from survey_app.cli.common import (
+    app,
+    cli_settings,
+    invitations_app,
+    questionnaires_app,
+    ready_session,
+    register_app,
+    users_app,
+    write_csv,
+    write_rows,
+)
 from survey_app.models import Role, Round
 from survey_app.questionnaires import QuestionnaireError, estimate_minutes, load_file, missing_nynorsk
-from survey_app.services import catalog, register, users
-
-app = typer.Typer(
-    help="Innspill: kommuneundersøkelse, konsultasjon og anbefaling om bosetting.", no_args_is_help=True
-)
-register_app = typer.Typer(help="Kommuneregisteret.", no_args_is_help=True)
-users_app = typer.Typer(help="Ansattbrukere.", no_args_is_help=True)
-invitations_app = typer.Typer(help="Invitasjonslenker.", no_args_is_help=True)
-questionnaires_app = typer.Typer(help="Spørreskjemaer.", no_args_is_help=True)
-app.add_typer(register_app, name="register")
-app.add_typer(users_app, name="users")
-app.add_typer(invitations_app, name="invitations")
-app.add_typer(questionnaires_app, name="questionnaires")
-
-
-class State:
-    data_dir: Path | None = None
-
-
-@app.callback()
-def main(
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(envvar="SURVEY_APP_DATA_DIR", help="Mappen for databasen og nøkkelen (standard ./var)."),
-    ] = None,
-) -> None:
-    # Before any command writes: the database, the key and exported links are for this account only.
-    use_private_file_modes()
-    State.data_dir = data_dir
-
-
-def _settings(**overrides: object) -> Settings:
-    if State.data_dir is not None:
-        overrides.setdefault("data_dir", State.data_dir)
-    return Settings(**overrides)  # type: ignore[arg-type]
-
-
-@contextmanager
-def _ready_session(settings: Settings) -> Iterator[Session]:
-    """A session on an up-to-date schema; the engine is closed afterwards."""
-    _data_dir_if_sqlite(settings)
-    engine = make_engine(settings.sqlalchemy_url)
-    try:
-        upgrade(engine)
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def _backup_engine() -> Iterator[sa.Engine]:
-    """The database's engine for backup and restore; a ``BackupError`` ends the command with its message."""
-    from survey_app.services import backup
-
-    settings = _settings()
-    _data_dir_if_sqlite(settings)
-    engine = make_engine(settings.sqlalchemy_url)
-    try:
-        yield engine
-    except backup.BackupError as exc:
-        typer.echo(f"Feil: {exc}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
-
-
-def _data_dir_if_sqlite(settings: Settings) -> None:
-    # With PostgreSQL a command that only uses the database need not create the folder.
-    if not settings.database_url:
-        settings.ensure_data_dir()
-
-
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    # Workers build their own app from the environment, so hand them the same settings that way.
-    os.environ["SURVEY_APP_DATA_DIR"] = str(settings.data_dir)
-    os.environ["SURVEY_APP_BASE_URL"] = settings.base_url
-    if settings.database_url:
-        os.environ["DATABASE_URL"] = settings.database_url
-    settings.resolved_secret_key()  # create the shared key before several workers race to
-    _warn_if_others_can_read(settings.data_dir)
-    trusted = settings.trusted_proxies
-    uvicorn.run(
-        "survey_app.main:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        # X-Forwarded-For and -Proto are believed only from the proxies named in the settings; uvicorn's
-        # own default (any process on this machine) would let one claim any address to the login throttle.
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted,
-        log_config=logfilter.log_config(),
-        log_level="info",
-    )
-
-
-def _warn_if_others_can_read(data_dir: Path) -> None:
-    """Folders and files made before Innspill kept them private are left as they are, but named."""
-    if not data_dir.is_dir():
-        return
-    paths = [data_dir, *(p for p in data_dir.iterdir() if p.is_file())]
-    if open_ := [p for p in paths if stat.S_IMODE(p.stat().st_mode) & 0o077]:
-        typer.echo(
-            f"Advarsel: andre brukere på maskinen har tilgang til {', '.join(map(str, open_))}. "
-            f"Gjør dem private med: chmod 700 {data_dir} && chmod 600 {data_dir}/*",
-            err=True,
-        )
-
-
-@app.command()
-def init() -> None:
-    """Create or upgrade the database and import the questionnaires in ./questionnaires."""
-    settings = _settings()
-    with _ready_session(settings) as session:
-        versions = catalog.import_directory(
-            session, directory=settings.questionnaires_dir, actor=audit.SYSTEM
-        )
-    typer.echo(
-        f"Databasen er klar ({settings.sqlalchemy_url.split('@')[-1]}); {len(versions)} skjemaer importert."
-    )
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Adressen det lyttes på.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Porten.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Antall prosesser.")] = 1,
-) -> None:
-    """Serve Innspill (the schema is brought up to date first)."""
-    settings = _settings()
-    with _ready_session(settings):
-        pass
-    _serve(settings, host, port, workers)
-
-
-@app.command("demo")
-def demo_command(
-    port: Annotated[int, typer.Option(help="Porten.")] = 8000,
-    no_serve: Annotated[
-        bool, typer.Option("--no-serve", help="Bare lag demodata, ikke start serveren.")
-    ] = False,
-) -> None:
-    """Set up the demo county (Viken) with open rounds and synthetic answers, then serve it."""
-    # Imported here: the demo's analysis loads scikit-learn and the invitations the mail and page templates,
-    # which quick commands (recommend) need not wait for.
-    from survey_app.services import demo, invitations
-
-    settings = _settings(base_url=f"http://127.0.0.1:{port}")
-    with _ready_session(settings) as session:
-        info = demo.setup_demo(session, settings=settings)
-        rows = invitations.export_rows(
-            session,
-            round_id=info.round_ids[0],
-            secret_key=settings.resolved_secret_key(),
-            base_url=settings.base_url,
-        )
-    target = settings.data_dir / "invitations.csv"
-    _write_csv(target, rows)
-    typer.echo("")
-    typer.echo(f"Demoen er {'laget' if info.created else 'gjenbrukt'} i {settings.data_dir.resolve()}.")
-    typer.echo(f"  Ansattinnlogging: {settings.base_url}/ansatt/logg-inn")
-    typer.echo(f"  E-post: {info.admin_email}   Passord: {info.admin_password}")
-    typer.echo(f"  Invitasjonslenker for kommunene: {target.resolve()}")
-    if rows:
-        typer.echo(f"  For eksempel {rows[0]['kommune']}: {rows[0]['url']}")
-    typer.echo("")
-    if not no_serve:
-        _serve(settings, "127.0.0.1", port, 1)
-
-
-def _write_csv(target: Path, rows: list[dict[str, str]]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # The links are credentials: private, also when an older, readable file is written over.
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with open(fd, "w", newline="", encoding="utf-8") as fh:
-        _write_rows(fh, rows)
-
-
-def _write_rows(fh: TextIO, rows: list[dict[str, str]]) -> None:
-    from survey_app.services import invitations
-
-    invitations.write_csv(fh, rows)
+from survey_app.services import register, users
 
 
 @register_app.command("load")
@@ -215,13 +35,13 @@ def register_load(
     county: Annotated[str | None, typer.Option(help="Fylkeskommunens navn.")] = None,
 ) -> None:
     """Load (or update) the municipality register from a CSV file."""
-    settings = _settings()
+    settings = cli_settings()
     try:
         rows = register.parse_register(file.read_text(encoding="utf-8"), source=str(file))
     except (register.RegisterError, OSError, UnicodeDecodeError) as exc:
         typer.echo(f"Feil: {exc}", err=True)
         raise typer.Exit(1) from None
-    with _ready_session(settings) as session:
+    with ready_session(settings) as session:
         register.load_register(
             session, rows=rows, county_name=county or settings.county_name, actor=audit.SYSTEM
         )
@@ -242,8 +62,8 @@ def users_create(
         typer.echo("Oppgi passordet på standard input med --password-stdin.", err=True)
         raise typer.Exit(2)
     password = sys.stdin.readline().rstrip("\r\n")
-    settings = _settings()
-    with _ready_session(settings) as session:
+    settings = cli_settings()
+    with ready_session(settings) as session:
         try:
             user = users.create_user(
                 session, email=email, password=password, role=role, full_name=name, actor=audit.SYSTEM
@@ -262,8 +82,8 @@ def invitations_export(
     """Write the round's invitation links as CSV: kommunenummer,kommune,url."""
     from survey_app.services import invitations
 
-    settings = _settings()
-    with _ready_session(settings) as session:
+    settings = cli_settings()
+    with ready_session(settings) as session:
         if session.exec(select(Round).where(Round.id == round_id)).first() is None:
             typer.echo(f"Feil: runde {round_id} finnes ikke.", err=True)
             raise typer.Exit(1)
@@ -280,10 +100,10 @@ def invitations_export(
         )
         session.commit()
     if output:
-        _write_csv(output, rows)
+        write_csv(output, rows)
         typer.echo(f"Skrev {len(rows)} lenker til {output}.")
     else:
-        _write_rows(sys.stdout, rows)
+        write_rows(sys.stdout, rows)
 
 
 @app.command()
@@ -293,8 +113,8 @@ def analyze(
     """Recompute the round's parameters, themes, needs and topics, and store them (reproducibly)."""
     from survey_app.services import analysis
 
-    settings = _settings()
-    with _ready_session(settings) as session:
+    settings = cli_settings()
+    with ready_session(settings) as session:
         round_ = session.get(Round, round_id)
         if round_ is None:
             typer.echo(f"Feil: runde {round_id} finnes ikke.", err=True)
@@ -367,7 +187,7 @@ def recommend(
         document = saksframlegg_docx(
             recommendation.case_document(
                 result,
-                county=_settings().county_name,
+                county=cli_settings().county_name,
                 title=f"Anbefaling fra {input_file.name}",
                 year=date.today().year + 1,
                 overrides={},
@@ -389,41 +209,6 @@ def recommend(
         f"{changed} endret fra i fjor) til {output}"
         + (f", og saksframlegget til {report}." if report else ".")
     )
-
-
-@app.command("backup")
-def backup_command(
-    file: Annotated[Path, typer.Argument(help="Filen sikkerhetskopien skrives til.")],
-    yes: Annotated[bool, typer.Option("--ja", help="Overskriv filen om den finnes.")] = False,
-) -> None:
-    """Back up the whole database to FILE; safe while Innspill runs (SQLite: a database file; PostgreSQL: pg_dump)."""
-    from survey_app.services import backup
-
-    with _backup_engine() as engine:
-        made = backup.backup(engine=engine, target=file, actor=audit.SYSTEM, overwrite=yes)
-    typer.echo(
-        f"Sikkerhetskopi skrevet til {file} ({made.size / 1e6:.1f} MB, databaseversjon {made.revision})."
-    )
-
-
-@app.command("restore")
-def restore_command(
-    file: Annotated[Path, typer.Argument(help="Sikkerhetskopien (fra survey-app backup).")],
-    yes: Annotated[
-        bool, typer.Option("--ja", help="Ja, erstatt alt i databasen med sikkerhetskopien.")
-    ] = False,
-) -> None:
-    """Replace the database with a backup from ``survey-app backup`` and bring it up to date (asks for --ja)."""
-    from survey_app.services import backup
-
-    with _backup_engine() as engine:
-        restored = backup.restore(engine=engine, source=file, actor=audit.SYSTEM, confirmed=yes)
-    upgraded = (
-        f", oppgradert fra databaseversjon {restored.source.revision}"
-        if restored.revision != restored.source.revision
-        else ""
-    )
-    typer.echo(f"Databasen er gjenopprettet fra {file} (databaseversjon {restored.revision}{upgraded}).")
 
 
 @app.command("purge")
@@ -449,7 +234,7 @@ def purge_command(
             f"Feil: «{before}» er ikke en dato. Skriv den som ÅÅÅÅ-MM-DD, for eksempel 2026-01-01.", err=True
         )
         raise typer.Exit(2) from None
-    with _ready_session(_settings()) as session:
+    with ready_session(cli_settings()) as session:
         done = purge.purge(session, before=cutoff, actor=audit.SYSTEM, dry_run=dry_run)
     if not done.rounds:
         typer.echo(f"Ingen avsluttede runder har sluttdato før {format_date(cutoff)}. Ingenting er slettet.")
@@ -537,7 +322,7 @@ def _knowledge_import(file: Path, *, yes: bool, indicator: str | None = None, la
     except OSError as exc:
         typer.echo(f"Feil: kan ikke lese {file} ({exc.strerror}).", err=True)
         raise typer.Exit(1) from None
-    with _ready_session(_settings()) as session:
+    with ready_session(cli_settings()) as session:
         name = file.name
         try:
             if indicator is None and yes:
