@@ -10,16 +10,17 @@ check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Innspill trenger Python 3.11 eller nyere (fant " + sys.version.split()[0] + "). Sett PYTHON=python3.11 eller nyere.")'
 
 # Debian libraries WeasyPrint needs to write PDF (Pango, HarfBuzz's subsetter) and fonts without a network;
-# hunspell's official-norm dictionaries, which the tests check bokmål and nynorsk texts with.
+# hunspell's official-norm dictionaries, which the tests check bokmål and nynorsk texts with; nginx, the
+# reverse proxy with HTTPS that the deployment test puts in front of Innspill (docs/deployment.md).
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation \
-  hunspell hunspell-no
+  hunspell hunspell-no nginx-light
 system-deps:
 	@missing=$$(for p in $(SYSTEM_LIBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installerer $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "Innspill trenger Debian-pakkene $$missing for PDF-dokumentene. Installer dem med: sudo apt-get install $$missing"; exit 1; \
+	    echo "Innspill trenger Debian-pakkene $$missing (PDF-dokumentene og testene). Installer dem med: sudo apt-get install $$missing"; exit 1; \
 	  fi; \
 	fi
 
