@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from survey_app.db import MAX_OVERFLOW, POOL_SIZE
+from survey_app.resources import QUESTIONNAIRES_DIR, TEMPLATES_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Files and folders Innspill creates are its own: the database, the secret key and invitation links are
@@ -46,8 +47,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     county_name: str = "Viken fylkeskommune"
-    templates_dir: Path = PROJECT_ROOT / "templates"
-    questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
+    # In the checkout, or inside the installed package (survey_app/resources.py).
+    templates_dir: Path = TEMPLATES_DIR
+    questionnaires_dir: Path = QUESTIONNAIRES_DIR
     invitation_days: int = 120
     session_max_age_seconds: int = 8 * 3600
     secure_cookies: bool = False

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import warnings
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from survey_app.resources import TEMPLATES_DIR
 
 with warnings.catch_warnings():
     # Without the system's libharfbuzz-subset, WeasyPrint warns at import that a future version will need it
@@ -21,9 +22,9 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
     from weasyprint import HTML, URLFetcher
 
-# The same folder as the app's settings.templates_dir (PROJECT_ROOT / "templates"), found without importing
-# survey_app.config, which would bring the database layer into a package that renders bytes only.
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+# The same folder as the app's settings.templates_dir, found without importing survey_app.config, which would
+# bring the database layer into a package that renders bytes only.
+TEMPLATES = TEMPLATES_DIR
 
 
 class RefusingFetcher(URLFetcher):  # type: ignore[misc]

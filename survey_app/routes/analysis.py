@@ -23,6 +23,7 @@ from survey_app.models import Response as SurveyResponse
 from survey_app.paging import page_of
 from survey_app.permissions import Action, can
 from survey_app.questionnaires import Question
+from survey_app.resources import CODEBOOK
 from survey_app.services import analysis, knowledge
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import NO_REGION
@@ -61,7 +62,7 @@ def _labels_of(path: str, mtime: float) -> dict[str, str]:
 
 def _labels() -> dict[str, str]:
     """The codes' Norwegian labels, read from the codebook once per version of the file, not per page."""
-    return _labels_of(str(analysis.CODEBOOK), analysis.CODEBOOK.stat().st_mtime)
+    return _labels_of(str(CODEBOOK), CODEBOOK.stat().st_mtime)
 
 
 @dataclass(frozen=True)

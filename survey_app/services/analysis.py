@@ -42,11 +42,11 @@ from survey_app.db import begin_write
 from survey_app.models import AnalysisRun, Answer, Response, Round, ThemeCoding, utcnow
 from survey_app.question_types import kind_of
 from survey_app.questionnaires import QuestionnaireDef
+from survey_app.resources import CODEBOOK
 from survey_app.services.catalog import round_definition
 from survey_app.services.followup import NO_REGION
 from survey_app.services.results import SUBMITTED, FreeText, Row, free_texts, load_rows
 
-CODEBOOK = Path(__file__).resolve().parent.parent.parent / "questionnaires" / "codebook.yaml"
 TRAINING_FILE = "theme_training.jsonl"
 
 

@@ -342,7 +342,7 @@ def _look_up(session: Session, events: list[AuditEvent]) -> _Names:
 def _theme_labels() -> dict[str, str]:
     # Imported here: the analysis loads scikit-learn, which the log does not otherwise need.
     from analysis.themes import load_codebook
-    from survey_app.services.analysis import CODEBOOK
+    from survey_app.resources import CODEBOOK
 
     return {c.code: c.label for c in load_codebook(CODEBOOK).codes}
 
