@@ -25,6 +25,8 @@ from tests.test_durability import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 90
+# The installed package's command, run by the test venv's Python (whose packages it depends on).
+COMMAND = (sys.executable, "-c", "from survey_app.cli import app; app()")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_installed(site: Path, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from survey_app.cli import app; app()", *args],
+        [*COMMAND, *args],
         cwd=cwd,
         env=_env(site, **env),
         capture_output=True,
@@ -107,8 +109,7 @@ def test_the_installed_package_sets_up_and_serves_without_a_checkout(installed: 
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-c", "from survey_app.cli import app; app()", "--data-dir", str(data)]
-            + ["serve", "--port", str(port)],
+            [*COMMAND, "--data-dir", str(data), "serve", "--port", str(port)],
             cwd=tmp_path,
             env=_env(installed, SURVEY_APP_BASE_URL=f"http://127.0.0.1:{port}"),
             stdout=out,
