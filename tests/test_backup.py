@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tarfile
 from contextlib import closing
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def cli(settings: Settings, *args: str, database_url: str | None = "") -> Result
     """``survey-app --data-dir <tmp> …`` on this test's database (or, with ``database_url=None``, SQLite in
     the data dir)."""
     url = settings.database_url if database_url == "" else database_url
-    env = {"DATABASE_URL": url, "SURVEY_APP_DATABASE_URL": None}
+    # The key the app runs with (tests' settings: as SURVEY_APP_SECRET_KEY; else the data dir's file).
+    env = {"DATABASE_URL": url, "SURVEY_APP_DATABASE_URL": None, "SURVEY_APP_SECRET_KEY": settings.secret_key}
     return runner.invoke(app, ["--data-dir", str(settings.data_dir), *args], env=env)
 
 
@@ -86,7 +88,10 @@ def test_backup_then_restore_brings_the_data_back(
     assert answers(session, world) == {"kommentar": "Etter"}, "refused means untouched"
 
     result = ok(cli(settings, "restore", str(file), "--ja"))
-    assert result.stdout == f"Databasen er gjenopprettet fra {file} (databaseversjon {head(engine)}).\n"
+    first, *rest = result.stdout.splitlines()
+    assert first == f"Databasen er gjenopprettet fra {file} (databaseversjon {head(engine)}).", result.stdout
+    assert "  Nøkkelen i SURVEY_APP_SECRET_KEY brukes og stemmer." in rest
+    assert "Invitasjonslenkene virker." in rest, result.stdout
     assert answers(session, world) == saved
     assert session.exec(select(func.count()).select_from(StaffUser)).one() == 0
     restored = session.exec(select(AuditEvent).where(AuditEvent.action == "database.restore")).one()
@@ -138,12 +143,34 @@ def test_restore_checks_the_file_before_touching_anything(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert f"{not_a_backup} er ikke en sikkerhetskopi fra Innspill" in result.stderr, result.output
 
-    with closing(sqlite3.connect(file)) as conn:
+    # A plain database file, as backups were before they held the key, from a newer Innspill.
+    plain = tmp_path / "innspill.sqlite3"
+    with tarfile.open(file) as tar:
+        database = tar.extractfile("database.sqlite3")
+        assert database is not None
+        plain.write_bytes(database.read())
+    with closing(sqlite3.connect(plain)) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_fra_fremtiden'")
         conn.commit()
-    result = cli(settings, "restore", str(file), "--ja", database_url=None)
+    result = cli(settings, "restore", str(plain), "--ja", database_url=None)
     assert result.exit_code == 1
     assert "nyere versjon av Innspill (databaseversjon 9999_fra_fremtiden)" in result.stderr, result.output
+
+    # An archive whose database is not the one its manifest names.
+    swapped = tmp_path / "byttet.tar"
+    with tarfile.open(file) as tar, tarfile.open(swapped, "w") as out:
+        for member in tar.getmembers():
+            if member.name == "database.sqlite3":
+                member.size = plain.stat().st_size
+                with plain.open("rb") as db:
+                    out.addfile(member, db)
+            else:
+                out.addfile(member, tar.extractfile(member))
+    result = cli(settings, "restore", str(swapped), "--ja", database_url=None)
+    assert result.exit_code == 1
+    assert f"{swapped} er skadet: databasen i den stemmer ikke med manifest.json" in result.stderr, (
+        result.output
+    )
 
     with closing(sqlite3.connect(settings.data_dir / "innspill.sqlite3")) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] != "9999_fra_fremtiden"

@@ -601,6 +601,8 @@ def _database_backup(t: _Told) -> str:
         t.add(f"Fil: {file}")
     if size := _size(t.d.get("bytes")):
         t.add(f"Størrelse: {size}.")
+    if t.d.get("key") == "data_dir":
+        t.add("Med den hemmelige nøkkelen invitasjonslenkene lages med.")
     return f"{t.who} tok en sikkerhetskopi av databasen"
 
 
