@@ -174,7 +174,8 @@ def test_population_from_a_statbank_csv(adviser: TestClient, session: Session) -
     assert confirm(adviser, r.text).status_code == 303
     assert count(session, RegisterValue) == 4
     page = adviser.get(OVERVIEW)
-    indicator = table_rows(page.text, "main table")["Befolkning (befolkning)"]
+    # The indicator's id is code beside its name: «Befolkning (befolkning)», read with a space at each tag.
+    indicator = table_rows(page.text, "main table")["Befolkning ( befolkning )"]
     assert (indicator["År"], indicator["Kommuner"]) == ("2023–2024", "2")
 
 
