@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+HOST ?= 127.0.0.1
 
 .PHONY: run test test-fast lint format clean check-python migration bench system-deps
 
@@ -38,7 +39,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed system-deps
-	$(BIN)/survey-app demo --port $(PORT)
+	$(BIN)/survey-app demo --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m pytest

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from analysis.settlement import Criterion
 from analysis.settlement_rules import load_rules
@@ -21,6 +22,7 @@ from survey_app.models import (
     Municipality,
     QuestionnaireVersion,
     Response,
+    ResponseStatus,
     Role,
     Round,
     RoundStatus,
@@ -141,9 +143,18 @@ def _demo_scenario(session: Session, *, round_id: int) -> None:
     )
 
 
+# The states a municipality's answer can be in that the demo shows an example link for, in that order.
+EXAMPLE_STATES = (ResponseStatus.not_started, ResponseStatus.in_progress, ResponseStatus.submitted)
+Progress = Callable[[str], None]
+
+
+def _quiet(step: str) -> None:
+    """No progress report (the service is also used by tests and the browser suite)."""
+
+
 @dataclass(frozen=True)
 class DemoInfo:
-    round_ids: list[int]
+    round_ids: list[int]  # this year's open rounds: the survey, then the consultation
     admin_email: str
     admin_password: str
     created: bool
@@ -254,8 +265,10 @@ def _ensure_round(
     return rnd, True
 
 
-def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
-    """Create (or reuse) everything the demo shows."""
+def setup_demo(session: Session, *, settings: Settings, progress: Progress = _quiet) -> DemoInfo:
+    """Create (or reuse) everything the demo shows, calling ``progress`` with a Norwegian line before each
+    step: building it the first time takes a minute or more, and a silent minute looks like a hang."""
+    progress("Leser kommuneregisteret")
     county = register.load_register(
         session,
         rows=parse_register(SHIPPED_REGISTER.read_text(encoding="utf-8"), source=str(SHIPPED_REGISTER)),
@@ -264,6 +277,7 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
     )
     # This year's questionnaires, and last year's survey before its revision (questionnaires/tidligere/), so
     # that the comparison of the two years runs across the revision.
+    progress("Importerer spørreskjemaene")
     current = {
         catalog.definition_of(v).id: v
         for v in catalog.import_directory(session, directory=settings.questionnaires_dir, actor=audit.SYSTEM)
@@ -274,9 +288,11 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
             session, directory=settings.questionnaires_dir / "tidligere", actor=audit.SYSTEM
         )
     }
+    progress("Leser kunnskapsgrunnlaget (syntetiske tall)")
     knowledge_import.import_demo(session, actor=audit.SYSTEM)  # synthetic history and register figures
     assert county.id is not None
     municipalities = list(session.exec(select(Municipality).order_by(Municipality.kommunenummer)))
+    progress("Klargjør årets undersøkelse og konsultasjon med invitasjoner")
     survey, created = _ensure_round(
         session,
         settings=settings,
@@ -297,9 +313,11 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         rng = random.Random(SEED)
         survey_responses = list(session.exec(select(Response).where(Response.round_id == survey.id)))
         chosen = rng.sample(survey_responses, k=round(len(survey_responses) * 2 / 3))
+        progress(f"Fyller ut syntetiske svar for {len(chosen)} kommuner")
         for i, response in enumerate(chosen):
             _fill(session, response=response, rng=rng, submit=i % 2 == 0)
     # Last year's round, closed, so that advisers can compare the two years.
+    progress("Klargjør fjorårets undersøkelse")
     previous, created = _ensure_round(
         session,
         settings=settings,
@@ -310,6 +328,7 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         years_ago=1,
     )
     if created:
+        progress("Fyller ut fjorårets svar og lukker runden")
         rng = random.Random(SEED - 1)
         for response in session.exec(select(Response).where(Response.round_id == previous.id)).all():
             if rng.random() < 0.85:
@@ -317,8 +336,10 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         rounds.set_status(session, round_=previous, status=RoundStatus.closed, actor=audit.SYSTEM)
         # The analysis pages have something to show from the start; advisers re-run it as answers arrive.
         for analysed in (previous, survey):
+            progress(f"Analyserer fritekstsvarene i «{analysed.title}» (det tar lengst tid)")
             analysis.analyze(session, round_=analysed, actor=audit.SYSTEM, data_dir=settings.data_dir)
     if created and previous.id is not None:
+        progress("Lager et utkast til anbefaling om bosetting")
         _demo_scenario(session, round_id=previous.id)
     if not session.exec(select(StaffUser).where(StaffUser.email == DEMO_ADMIN_EMAIL)).first():
         users.create_user(
@@ -331,3 +352,18 @@ def setup_demo(session: Session, *, settings: Settings) -> DemoInfo:
         )
     assert survey.id is not None and consultation.id is not None
     return DemoInfo([survey.id, consultation.id], DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, created)
+
+
+def examples(session: Session, *, round_id: int) -> dict[ResponseStatus, Municipality]:
+    """One municipality per state in ``EXAMPLE_STATES`` among the round's answers (the first by
+    kommunenummer), so that the demo can show what a respondent sees in each."""
+    rows = session.exec(
+        select(Response.status, Municipality)
+        .join(Municipality, col(Municipality.id) == Response.municipality_id)
+        .where(Response.round_id == round_id, col(Response.status).in_(EXAMPLE_STATES))
+        .order_by(col(Municipality.kommunenummer))
+    ).all()
+    found: dict[ResponseStatus, Municipality] = {}
+    for status, municipality in rows:
+        found.setdefault(ResponseStatus(status), municipality)
+    return {s: found[s] for s in EXAMPLE_STATES if s in found}
