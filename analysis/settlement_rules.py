@@ -137,17 +137,23 @@ def rules_to_data(rules: Rules) -> dict[str, Any]:
 
 
 def load_rules(path: Path | str | None = None) -> Rules:
-    """Read a rules file (the shipped defaults when ``path`` is None) and check it."""
+    """Read a UTF-8 rules file (the shipped defaults when ``path`` is None) and check it.
+
+    A file from a user may be saved by Excel or a Windows editor: decode it with ``survey_app.textfiles``
+    (the one reader for such files) and pass the text to ``parse_rules``."""
     path = Path(path) if path is not None else DEFAULT_RULES
     try:
-        raw = path.read_bytes()
+        source = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise RulesFileError([f"{path}: kan ikke lese regelfilen ({error.strerror})"]) from error
-    try:
-        source = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        # An editor on Windows may save the file in Windows-1252; its æ, ø and å read the same there.
-        source = raw.decode("cp1252", errors="replace")
+        raise RulesFileError([f"{path}: regelfilen er ikke UTF-8. Lagre den som UTF-8."]) from None
+    return parse_rules(source, name=str(path))
+
+
+def parse_rules(source: str, *, name: str = "regelfilen") -> Rules:
+    """Rules from the text of a rules file; problems name ``name`` and the line."""
+    path = name
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = yaml.safe_load(source)

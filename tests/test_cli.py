@@ -30,6 +30,7 @@ from survey_app.db import make_engine
 from survey_app.main import create_app
 from survey_app.models import (
     Answer,
+    County,
     Municipality,
     Questionnaire,
     QuestionnaireVersion,
@@ -102,6 +103,37 @@ def test_check_passes_the_shipped_questionnaires(cli: Cli) -> None:
     for path in SHIPPED:
         assert f"{path}: OK" in result.stderr, result.stderr
     assert result.stdout == "", "a clean check prints no problems"
+
+
+def test_check_takes_the_folder_and_checks_the_codebook_as_a_codebook(cli: Cli) -> None:
+    folder = REPO_ROOT / "questionnaires"
+    codebook = folder / "codebook.yaml"
+    for args in ([str(folder)], sorted(map(str, folder.glob("*.yaml")))):
+        result = ok(cli("questionnaires", "check", *args))
+        for path in SHIPPED:
+            assert f"{path}: OK" in result.stderr, result.stderr
+        assert f"{codebook}: OK (kodebok, 7 temaer)" in result.stderr, result.stderr
+        assert "tidligere" not in result.stderr, "a folder's subfolders are not checked"
+
+
+def test_check_reports_a_broken_codebook_with_its_own_validator(cli: Cli, tmp_path: Path) -> None:
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text(
+        (REPO_ROOT / "questionnaires" / "codebook.yaml")
+        .read_text(encoding="utf-8")
+        .replace("code: mangfold", "code: inkludering"),
+        encoding="utf-8",
+    )
+    result = cli("questionnaires", "check", str(tmp_path))
+    assert result.exit_code == 1, result.output
+    assert f"{codebook}:" in result.stdout and "inkludering" in result.stdout, result.stdout
+    assert f"{codebook}: FEIL (kodebok)" in result.stderr, result.stderr
+
+
+def test_check_of_a_folder_without_questionnaires_exits_1(cli: Cli, tmp_path: Path) -> None:
+    result = cli("questionnaires", "check", str(tmp_path))
+    assert result.exit_code == 1, result.output
+    assert f"Feil: {tmp_path}: mappen har ingen .yaml-filer." in result.stderr, result.stderr
 
 
 def test_check_prints_file_line_message_and_exits_1(cli: Cli, tmp_path: Path) -> None:
@@ -220,6 +252,52 @@ def test_register_load_is_idempotent(cli: Cli, tmp_path: Path, text: str, expect
     assert regions == sorted(set(regions)), "loading twice must not duplicate regions"
 
 
+def test_register_load_reads_a_windows_1252_file_as_excel_saves_it(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "kommuner.csv"
+    path.write_bytes(
+        "kommunenummer;name;region\n3043;Ål;Hallingdal\n3020;Nordre Follo;Follo\n".encode("cp1252")
+    )
+    assert b"\xc5l" in path.read_bytes(), "«Å» is one byte, 0xc5: not UTF-8"
+
+    ok(cli("register", "load", str(path)))
+    with Session(cli.engine) as session:
+        assert set(session.exec(select(Municipality.name))) == {"Ål", "Nordre Follo"}
+
+
+def test_register_load_refuses_a_file_that_is_not_text(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "kommuner.csv"
+    path.write_bytes(b"PK\x03\x04 an xlsx workbook renamed to .csv")
+    result = cli("register", "load", str(path))
+    assert result.exit_code == 1, result.output
+    assert f"Feil: {path} er en Excel-arbeidsbok (XLSX)" in result.stderr, result.stderr
+
+
+def test_register_load_without_county_does_not_create_a_second_county(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "kommuner.csv"
+    path.write_text(REGISTER, encoding="utf-8")
+    ok(cli("register", "load", str(path), "--county", "Buskerud fylkeskommune"))
+
+    result = cli("register", "load", str(path))  # the settings' default name: Viken fylkeskommune
+    assert result.exit_code == 1, result.output
+    assert "databasen har allerede fylkeskommunen «Buskerud fylkeskommune», ikke «Viken fylkeskommune»" in (
+        result.stderr
+    ), result.stderr
+    assert '--county "Buskerud fylkeskommune"' in result.stderr and "--ny-fylkeskommune" in result.stderr
+    with Session(cli.engine) as session:
+        assert list(session.exec(select(County.name))) == ["Buskerud fylkeskommune"]
+
+    ok(cli("register", "load", str(path), "--county", "Buskerud fylkeskommune"))
+    ok(cli("register", "load", str(path), "--county", "Viken fylkeskommune", "--ny-fylkeskommune"))
+    with Session(cli.engine) as session:
+        counties = sorted(session.exec(select(County.name)))
+        viken = session.exec(select(County.id).where(County.name == "Viken fylkeskommune")).one()
+        moved = session.exec(
+            select(func.count()).select_from(Municipality).where(Municipality.county_id == viken)
+        ).one()
+    assert counties == ["Buskerud fylkeskommune", "Viken fylkeskommune"]
+    assert moved == 3, "asked for on purpose: the municipalities move to the new county"
+
+
 def test_register_load_names_the_line_of_a_bad_kommunenummer(cli: Cli, tmp_path: Path) -> None:
     good = tmp_path / "kommuner.csv"
     good.write_text(REGISTER, encoding="utf-8")
@@ -309,7 +387,7 @@ def test_demo_creates_the_demo_once_and_reuses_it(cli: Cli) -> None:
     assert status[ResponseStatus.not_started] == DEMO_MUNICIPALITIES - started, status
     assert counts["answers"] > 0
 
-    invitations_csv = cli.data_dir / "invitations.csv"
+    invitations_csv = cli.data_dir / f"invitasjoner-runde-{round_id}.csv"
     links = invitations_csv.read_text(encoding="utf-8")
     assert links.splitlines()[0] == "kommunenummer,kommune,url"
     rows = rows_of(links)
@@ -322,11 +400,31 @@ def test_demo_creates_the_demo_once_and_reuses_it(cli: Cli) -> None:
     assert invitations_csv.read_text(encoding="utf-8") == links, "the same links must keep working"
 
 
+def test_rounds_list_shows_each_round_with_its_id_and_figures(cli: Cli) -> None:
+    empty = ok(cli("rounds", "list"))
+    assert empty.stdout.startswith("Ingen runder ennå."), empty.stdout
+
+    ok(cli("demo", "--no-serve"))
+    round_id = survey_round_id(cli)
+    submitted = cli.count(
+        Response, Response.round_id == round_id, Response.status == ResponseStatus.submitted
+    )
+    lines = ok(cli("rounds", "list")).stdout.splitlines()
+    assert lines[0].split() == ["Id", "Tittel", "År", "Status", "Skjema", "(versjon)", "Kommuner", "Innsendt"]
+    assert len(lines) == 1 + 3, lines
+    survey = next(line for line in lines if SURVEY_ROUND in line)
+    assert survey.split()[0] == str(round_id)
+    assert "2026" in survey and "Åpen" in survey and "kommuneundersokelse-sivilsamfunn v" in survey
+    assert survey.split()[-2:] == [str(DEMO_MUNICIPALITIES), str(submitted)], survey
+    assert any("Avsluttet" in line for line in lines), "last year's round is closed"
+
+
 def test_invitations_export_prints_the_demo_links(cli: Cli) -> None:
     ok(cli("demo", "--no-serve"))
-    written = (cli.data_dir / "invitations.csv").read_text(encoding="utf-8")
+    round_id = survey_round_id(cli)
+    written = (cli.data_dir / f"invitasjoner-runde-{round_id}.csv").read_text(encoding="utf-8")
 
-    result = ok(cli("invitations", "export", "--round", str(survey_round_id(cli))))
+    result = ok(cli("invitations", "export", "--round", str(round_id)))
     assert result.stdout.splitlines() == written.splitlines()
 
     missing = cli("invitations", "export", "--round", "999999")
@@ -338,7 +436,9 @@ def test_a_demo_invitation_link_opens_the_municipalitys_response(cli: Cli) -> No
     ok(cli("demo", "--no-serve"))
     row = next(
         r
-        for r in rows_of((cli.data_dir / "invitations.csv").read_text(encoding="utf-8"))
+        for r in rows_of(
+            (cli.data_dir / f"invitasjoner-runde-{survey_round_id(cli)}.csv").read_text(encoding="utf-8")
+        )
         if r["kommune"] == "Drammen"
     )
 
@@ -356,3 +456,27 @@ def test_a_demo_invitation_link_opens_the_municipalitys_response(cli: Cli) -> No
     lead = BeautifulSoup(page.text, "html.parser").select_one("p.lead")
     assert lead is not None, page.text[:500]
     assert lead.get_text().startswith("Drammen kommune"), lead.get_text()
+
+
+# --- help ---------------------------------------------------------------------------------------------
+
+
+def test_every_command_has_a_norwegian_help_text() -> None:
+    """The docstrings are English, for the code; what --help shows the county's IT staff is Norwegian."""
+    import typer
+
+    def commands(group: Any, path: str) -> Iterator[tuple[str, Any]]:
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                yield from commands(command, f"{path} {name}")
+            else:
+                yield f"{path} {name}", command
+
+    found = dict(commands(typer.main.get_command(app), "survey-app"))
+    assert len(found) >= 15, sorted(found)
+    english = [
+        path
+        for path, command in found.items()
+        if not command.help or (command.callback.__doc__ or "").strip().startswith(command.help.strip()[:40])
+    ]
+    assert english == [], f"help= missing (the English docstring is shown): {english}"

@@ -165,13 +165,24 @@ def test_purge_removes_personal_data_of_old_closed_rounds_and_keeps_the_results(
         )
         sessions.set_editor(session, row=row, editor=EDITOR)
 
-    dry = purge(settings, "--before", CUTOFF, "--torrkjoring")
+    dry = purge(settings, "--before", CUTOFF, "--torrkjoring", "--ja")
     assert dry.exit_code == 0, dry.output
     assert "Tørrkjøring, ingenting er endret" in dry.stdout and "Runde old" in dry.stdout, dry.stdout
-    assert personal(session, old) == NAMED and len(contacts(session)) == 3
-    assert not session.exec(select(AuditEvent).where(AuditEvent.action == "personal_data.purge")).all()
+    assert "--ja" not in dry.stdout, "a dry run asked for is not told to add --ja"
+    # Without --ja it deletes nothing either: it shows what --ja would delete, and how to.
+    unconfirmed = purge(settings, "--before", CUTOFF)
+    assert unconfirmed.exit_code == 0, unconfirmed.output
+    assert unconfirmed.stdout.splitlines()[0].startswith("Tørrkjøring, ingenting er endret"), (
+        unconfirmed.stdout
+    )
+    assert unconfirmed.stdout.splitlines()[-1] == (
+        f"Kjør igjen med --ja for å slette: survey-app purge --before {CUTOFF} --ja"
+    ), unconfirmed.stdout
+    for _ in (dry, unconfirmed):
+        assert personal(session, old) == NAMED and len(contacts(session)) == 3
+        assert not session.exec(select(AuditEvent).where(AuditEvent.action == "personal_data.purge")).all()
 
-    done = purge(settings, "--before", CUTOFF)
+    done = purge(settings, "--before", CUTOFF, "--ja")
     assert done.exit_code == 0, done.output
     assert done.stdout.splitlines()[:7] == [
         "Slettet personopplysninger fra 1 avsluttet runde med sluttdato før 1. januar 2025:",
@@ -212,14 +223,14 @@ def test_purge_removes_personal_data_of_old_closed_rounds_and_keeps_the_results(
     page = client.get("/ansatt/logg", params={"handling": "personal_data.purge"})
     assert page.status_code == 200 and "Personopplysninger slettet" in page.text, page.text[-2000:]
 
-    again = purge(settings, "--before", CUTOFF)
+    again = purge(settings, "--before", CUTOFF, "--ja")
     assert "inn: 0 svar" in again.stdout and "endret et svar: 0 svar" in again.stdout, again.stdout
 
 
 def test_purge_before_every_round_changes_nothing(
     county: dict[str, Round], session: Session, settings: Settings
 ) -> None:
-    result = purge(settings, "--before", "2020-01-01")
+    result = purge(settings, "--before", "2020-01-01", "--ja")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Ingen avsluttede runder har sluttdato før 1. januar 2020."), (
         result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import textwrap
 from pathlib import Path
 
@@ -44,8 +45,10 @@ def run(
 
 
 def read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    """The recommendation as Norwegian Excel reads it: a byte-order mark, semicolons, decimal commas."""
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "without the BOM, Excel shows «Risør» as «RisÃ¸r»"
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 def test_writes_numbers_that_add_up_with_a_begrunnelse_and_the_criteria_used(tmp_path: Path) -> None:
@@ -68,14 +71,32 @@ def test_hand_checked_numbers_follow_last_year_scaled_by_one_factor(tmp_path: Pa
     rows = {r["kommune"]: r for r in read(output)}
     assert {k: r["anbefalt"] for k, r in rows.items()} == {"Halden": "25", "Moss": "85", "Sarpsborg": "20"}
     assert rows["Moss"]["grunnlag"] == "30"
-    assert rows["Moss"]["per_1000_innbyggere"] == "1.69"
+    assert rows["Moss"]["per_1000_innbyggere"] == "1,69", "a decimal comma, as Norwegian Excel reads numbers"
 
 
 def test_reads_what_norwegian_excel_writes(tmp_path: Path) -> None:
     figures = FIGURES.replace(",", ";").replace(";70;", ";70,5;").replace("31444", "31 444")
     code, out, output = run(tmp_path, figures, 65, PLAIN_RULES)
     assert code == 0, out
-    assert read(output)[0]["integreringsindeks"] == "70.5"
+    assert read(output)[0]["integreringsindeks"] == "70,5"
+
+
+def test_format_csv_writes_plain_comma_separated_utf8_with_decimal_points(tmp_path: Path) -> None:
+    figures = FIGURES.replace("Halden", "Risør")
+    code, out, output = run(tmp_path, figures, 130, PLAIN_RULES, ["--format", "csv"])
+    assert code == 0, out
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("kommunenummer,kommune,region,anbefalt,"), text[:80]
+    rows = {r["kommune"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["Moss"]["per_1000_innbyggere"] == "1.69" and "Risør" in rows
+
+
+def test_the_default_file_keeps_the_letters_and_the_columns_for_excel(tmp_path: Path) -> None:
+    code, out, output = run(tmp_path, FIGURES.replace("Halden", "Risør"), 130, PLAIN_RULES)
+    assert code == 0, out
+    first = output.read_bytes().decode("utf-8-sig").splitlines()[1]
+    assert first.startswith("3001;Risør;Søndre Viken;25;"), first
+    assert "Risør" in {r["kommune"] for r in read(output)}
 
 
 def test_a_weighted_survey_index_is_used_but_warned_about(tmp_path: Path) -> None:

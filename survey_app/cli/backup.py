@@ -44,7 +44,10 @@ def _rows(rows: dict[str, int]) -> str:
     )
 
 
-@app.command("backup")
+@app.command(
+    "backup",
+    help="Tar sikkerhetskopi av databasen, nøkkelen og filene i datamappen til FIL; trygt mens Innspill kjører.",
+)
 def backup_command(
     file: Annotated[Path, typer.Argument(help="Filen sikkerhetskopien skrives til (en tar-fil).")],
     yes: Annotated[bool, typer.Option("--ja", help="Overskriv filen om den finnes.")] = False,
@@ -81,7 +84,11 @@ def backup_command(
         raise typer.Exit(1)
 
 
-@app.command("restore")
+@app.command(
+    "restore",
+    help="Gjenoppretter databasen, nøkkelen og filene i datamappen fra en sikkerhetskopi og kontrollerer dem "
+    "(krever --ja for å erstatte data).",
+)
 def restore_command(
     file: Annotated[Path, typer.Argument(help="Sikkerhetskopien (fra survey-app backup).")],
     yes: Annotated[

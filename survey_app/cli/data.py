@@ -1,54 +1,77 @@
-"""Commands on the county's data: register, users, links, questionnaires, analysis, recommendation, purge, imports."""
+"""Commands on the county's data: register, users, links, analysis, recommendation, purge, imports."""
 
 from __future__ import annotations
 
 import sys
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from sqlmodel import select
 
-from survey_app import audit
+from survey_app import audit, textfiles
 from survey_app.cli.common import (
     app,
     cli_settings,
     invitations_app,
-    questionnaires_app,
     ready_session,
     register_app,
     users_app,
     write_csv,
     write_rows,
 )
+from survey_app.cli.errors import INFEASIBLE, CommandError
 from survey_app.models import Role, Round
-from survey_app.questionnaires import QuestionnaireError, estimate_minutes, load_file, missing_nynorsk
 from survey_app.services import register, users
 
 
-@register_app.command("load")
+@register_app.command(
+    "load",
+    help=(
+        "Laster inn (eller oppdaterer) kommuneregisteret fra en CSV-fil, slik Excel lagrer den (UTF-8 eller "
+        "Windows-1252, komma eller semikolon). Finnes det allerede en annen fylkeskommune i databasen, "
+        "avvises filen med mindre --ny-fylkeskommune er gitt."
+    ),
+)
 def register_load(
     file: Annotated[
         Path, typer.Argument(help="CSV med kolonnene kommunenummer,name,region[,malform][,epost].")
     ],
-    county: Annotated[str | None, typer.Option(help="Fylkeskommunens navn.")] = None,
+    county: Annotated[
+        str | None, typer.Option(help="Fylkeskommunens navn (standard: SURVEY_APP_COUNTY_NAME).")
+    ] = None,
+    new_county: Annotated[
+        bool,
+        typer.Option(
+            "--ny-fylkeskommune", help="Opprett fylkeskommunen selv om databasen har en annen fra før."
+        ),
+    ] = False,
 ) -> None:
     """Load (or update) the municipality register from a CSV file."""
     settings = cli_settings()
-    try:
-        rows = register.parse_register(file.read_text(encoding="utf-8"), source=str(file))
-    except (register.RegisterError, OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"Feil: {exc}", err=True)
-        raise typer.Exit(1) from None
+    rows = register.parse_register(textfiles.read_text(file), source=str(file))
+    name = county or settings.county_name
     with ready_session(settings) as session:
-        register.load_register(
-            session, rows=rows, county_name=county or settings.county_name, actor=audit.SYSTEM
-        )
+        try:
+            register.load_register(
+                session, rows=rows, county_name=name, actor=audit.SYSTEM, allow_new_county=new_county
+            )
+        except register.OtherCountyError as error:
+            existing = error.existing[0]
+            raise CommandError(
+                f"databasen har allerede fylkeskommunen «{', '.join(error.existing)}», ikke «{name}».",
+                f'Last inn registeret for den med --county "{existing}" (eller sett SURVEY_APP_COUNTY_NAME), '
+                "eller legg til --ny-fylkeskommune for å opprette «" + name + "» ved siden av.",
+                "Ingenting er endret.",
+            ) from None
     typer.echo(f"Lastet {len(rows)} kommuner.")
 
 
-@users_app.command("create")
+@users_app.command(
+    "create", help="Oppretter en ansattbruker. Passordet leses fra standard input (--password-stdin)."
+)
 def users_create(
     email: Annotated[str, typer.Option(help="E-postadressen (brukernavnet).")],
     role: Annotated[Role, typer.Option(help="admin, radgiver eller leser.")],
@@ -74,9 +97,11 @@ def users_create(
     typer.echo(f"Opprettet {user.email} med rollen {user.role.value}.")
 
 
-@invitations_app.command("export")
+@invitations_app.command(
+    "export", help="Skriver rundens invitasjonslenker som CSV: kommunenummer,kommune,url."
+)
 def invitations_export(
-    round_id: Annotated[int, typer.Option("--round", help="Rundens id (se ansattsidene).")],
+    round_id: Annotated[int, typer.Option("--round", help="Rundens id (se survey-app rounds list).")],
     output: Annotated[Path | None, typer.Option(help="Fil å skrive til (standard: skjermen).")] = None,
 ) -> None:
     """Write the round's invitation links as CSV: kommunenummer,kommune,url."""
@@ -106,9 +131,14 @@ def invitations_export(
         write_rows(sys.stdout, rows)
 
 
-@app.command()
+@app.command(
+    help=(
+        "Regner ut rundens integreringsparametere, temaer, behov og nye temaer på nytt og lagrer dem "
+        "(reproduserbart)."
+    )
+)
 def analyze(
-    round_id: Annotated[int, typer.Option("--round", help="Rundens id (se ansattsidene).")],
+    round_id: Annotated[int, typer.Option("--round", help="Rundens id (se survey-app rounds list).")],
 ) -> None:
     """Recompute the round's parameters, themes, needs and topics, and store them (reproducibly)."""
     from survey_app.services import analysis
@@ -129,9 +159,23 @@ def analyze(
     typer.echo(f"  Data per {run.snapshot_at}, {run.code_version}, modell {run.model_version}.")
 
 
-@app.command()
+class CsvFormat(StrEnum):
+    excel = "excel"
+    csv = "csv"
+
+
+@app.command(
+    help=(
+        "Anbefalingen om bosetting fra en CSV med tall per kommune, et totalantall og reglene: tall og "
+        "begrunnelse per kommune. Filen er for norsk Excel: semikolon, UTF-8 med BOM og desimalkomma "
+        "(--format csv gir komma og desimalpunktum). Avslutter med kode 3, uten å skrive noen fil, når "
+        "reglene ikke kan oppfylles samtidig."
+    )
+)
 def recommend(
-    input_file: Annotated[Path, typer.Option("--input", help="Tallene per kommune (CSV).")],
+    input_file: Annotated[
+        Path, typer.Option("--input", help="Tallene per kommune (CSV, UTF-8 eller Windows-1252).")
+    ],
     total: Annotated[int, typer.Option("--total", min=0, help="Antallet fylket skal fordele.")],
     output: Annotated[Path, typer.Option("--output", help="Hvor anbefalingen skrives (CSV).")],
     rules_file: Annotated[
@@ -149,37 +193,44 @@ def recommend(
         Path | None,
         typer.Option("--report", help="Skriv også saksframlegget (DOCX) for politisk behandling hit."),
     ] = None,
+    file_format: Annotated[
+        CsvFormat,
+        typer.Option(
+            "--format",
+            help=(
+                "excel: semikolon, BOM og desimalkomma, for norsk Excel (standard); "
+                "csv: komma og desimalpunktum, for andre programmer."
+            ),
+        ),
+    ] = CsvFormat.excel,
 ) -> None:
     """The settlement recommendation from a figures CSV, a total and the rules: numbers and begrunnelse."""
     from analysis.settlement import INDEX, Infeasible, RulesError
-    from analysis.settlement_rules import RulesFileError, load_rules
+    from analysis.settlement_rules import load_rules, parse_rules
     from survey_app.documents import saksframlegg_docx
     from survey_app.services import recommendation
 
-    def fail(lines: list[str], code: int) -> NoReturn:
-        for line in lines:
-            typer.echo(f"Feil: {line}", err=True)
-        raise typer.Exit(code)
-
+    rules = (
+        parse_rules(textfiles.read_text(rules_file), name=str(rules_file))
+        if rules_file is not None
+        else load_rules()
+    )
+    figures = recommendation.read_figures(textfiles.read_text(input_file), source=str(input_file))
     try:
-        rules = load_rules(rules_file)
-        figures = recommendation.read_figures(input_file.read_bytes())
         result = recommendation.compute(
             figures.rows, figures.criteria_columns, total=total, rules=rules, minors=minors
         )
-    except OSError as error:
-        fail([f"kan ikke lese {error.filename} ({error.strerror})"], 1)
-    except (RulesFileError, recommendation.FiguresError) as error:
-        fail(error.problems, 1)
     except RulesError as error:
-        fail([str(error)], 1)
+        raise CommandError(str(error)) from None
     except Infeasible as error:
         hint = (
             ["Sett «fjoraret_er_gulv: false» i regelfilen for å se anbefalingen uten den regelen."]
             if error.floor_rule
             else []
         )
-        fail(["Reglene kan ikke oppfylles samtidig. Ingen fil er skrevet.", *error.conflicts, *hint], 3)
+        for line in ["Reglene kan ikke oppfylles samtidig. Ingen fil er skrevet.", *error.conflicts, *hint]:
+            typer.echo(f"Feil: {line}", err=True)
+        raise typer.Exit(INFEASIBLE) from None
     for warning in recommendation.survey_warnings(rules, [INDEX]):
         typer.echo(f"Advarsel: {warning}", err=True)
     document = None
@@ -197,12 +248,11 @@ def recommend(
                 prepared_by="",
             )
         )
-    try:
-        output.write_text(recommendation.to_csv(result, rules), encoding="utf-8")
-        if report is not None and document is not None:
-            report.write_bytes(document)
-    except OSError as error:
-        fail([f"kan ikke skrive {error.filename} ({error.strerror})"], 1)
+    output.write_text(
+        recommendation.to_csv(result, rules, excel=file_format is CsvFormat.excel), encoding="utf-8"
+    )
+    if report is not None and document is not None:
+        report.write_bytes(document)
     changed = sum(1 for a in result.allocations if a.change)
     typer.echo(
         f"Skrev anbefalingen for {len(result.allocations)} kommuner ({total} til sammen, "
@@ -211,17 +261,32 @@ def recommend(
     )
 
 
-@app.command("purge")
+@app.command(
+    "purge",
+    help=(
+        "Sletter personopplysninger (navn, e-postadresser) i runder som ble avsluttet før en dato; svarene "
+        "og resultatene beholdes. Uten --ja vises bare hva som ville blitt slettet."
+    ),
+)
 def purge_command(
     before: Annotated[
         str, typer.Option("--before", help="Dato (ÅÅÅÅ-MM-DD): runder avsluttet før denne datoen tømmes.")
     ],
+    yes: Annotated[
+        bool, typer.Option("--ja", help="Slett; uten --ja vises bare hva som ville blitt slettet.")
+    ] = False,
     dry_run: Annotated[
         bool,
-        typer.Option("--torrkjoring", "--dry-run", help="Vis hva som ville blitt slettet, uten å slette."),
+        typer.Option(
+            "--torrkjoring",
+            "--dry-run",
+            help="Vis hva som ville blitt slettet, uten å slette (også med --ja).",
+        ),
     ] = False,
 ) -> None:
-    """Delete personal data (names, e-mail addresses) of closed rounds that closed before a date; results stay."""
+    """Delete personal data (names, e-mail addresses) of closed rounds that closed before a date; results stay.
+
+    Nothing is deleted without --ja: without it, the command shows what it would delete."""
     from datetime import date
 
     from survey_app.dates import format_date
@@ -234,6 +299,7 @@ def purge_command(
             f"Feil: «{before}» er ikke en dato. Skriv den som ÅÅÅÅ-MM-DD, for eksempel 2026-01-01.", err=True
         )
         raise typer.Exit(2) from None
+    dry_run = dry_run or not yes
     with ready_session(cli_settings()) as session:
         done = purge.purge(session, before=cutoff, actor=audit.SYSTEM, dry_run=dry_run)
     if not done.rounds:
@@ -255,51 +321,12 @@ def purge_command(
     typer.echo(f"  Navn i revisjonsloggen: {done.audit_actors} hendelser")
     typer.echo(f"  Kontaktadresser til kommuner som ikke er med i en nyere eller åpen runde: {done.contacts}")
     typer.echo("Svarene, statusene og analysene er beholdt.")
+    if dry_run and not yes:
+        typer.echo(f"Kjør igjen med --ja for å slette: survey-app purge --before {cutoff.isoformat()} --ja")
     if done.contacts and not dry_run:
         typer.echo(
             "Last inn kommuneregisteret med e-postadresser igjen før invitasjonene til neste runde sendes."
         )
-
-
-@questionnaires_app.command("check")
-def questionnaires_check(
-    paths: Annotated[list[Path], typer.Argument(help="Skjemafiler (YAML).")],
-    draft: Annotated[
-        bool,
-        typer.Option(
-            "--utkast",
-            help="Godta tekster som bare er på bokmål (et utkast): de listes, men gir ikke feil.",
-        ),
-    ] = False,
-) -> None:
-    """Validate questionnaire files; print FILE:LINE: problem for each error and exit 1 if any.
-
-    Every respondent text without a nynorsk form is listed too: a round cannot open for a nynorsk
-    municipality on such a questionnaire, so it is an error unless --utkast says the file is a draft."""
-    failed = False
-    for path in paths:
-        try:
-            definition = load_file(path)
-            gaps = missing_nynorsk(path.read_text(encoding="utf-8"), str(path))
-        except QuestionnaireError as exc:
-            failed = True
-            for problem in exc.problems:
-                typer.echo(str(problem))
-        except OSError as exc:
-            failed = True
-            typer.echo(f"{path}:1: kan ikke lese filen ({exc.strerror})")
-        else:
-            for problem in gaps:
-                typer.echo(str(problem))
-            failed = failed or (bool(gaps) and not draft)
-            questions = sum(1 for _ in definition.questions())
-            state = f"{len(gaps)} tekster mangler nynorsk" if gaps else "bokmål og nynorsk"
-            minutes = estimate_minutes(definition)
-            verdict = "OK" if draft or not gaps else "FEIL"
-            typer.echo(
-                f"{path}: {verdict} ({questions} spørsmål, {state}, om lag {minutes} minutter)", err=True
-            )
-    raise typer.Exit(1 if failed else 0)
 
 
 history_app = typer.Typer(help="Bosettingshistorikken i kunnskapsgrunnlaget.", no_args_is_help=True)
@@ -377,7 +404,13 @@ def _knowledge_import(file: Path, *, yes: bool, indicator: str | None = None, la
         typer.echo("Filen gir ingen endringer.")
 
 
-@history_app.command("importer")
+@history_app.command(
+    "importer",
+    help=(
+        "Importerer en fil med bosettingshistorikk (CSV eller XLSX, lang eller bred); uten --ja vises bare "
+        "hva som ville blitt lagt til og endret."
+    ),
+)
 def history_import(
     file: Annotated[Path, typer.Argument(help="Historikkfil (CSV eller XLSX), lang eller bred.")],
     yes: Annotated[bool, typer.Option("--ja", help="Importer; uten --ja vises bare hva som endres.")] = False,
@@ -386,7 +419,13 @@ def history_import(
     _knowledge_import(file, yes=yes)
 
 
-@figures_app.command("importer")
+@figures_app.command(
+    "importer",
+    help=(
+        "Importerer registertall fra en fil fra SSBs statistikkbank (semikolon-CSV eller JSON-stat); uten "
+        "--ja vises bare hva som ville blitt endret."
+    ),
+)
 def figures_import(
     file: Annotated[Path, typer.Argument(help="Fil fra statistikkbanken: semikolon-CSV eller JSON-stat.")],
     indicator: Annotated[

@@ -116,7 +116,9 @@ def scenario_create(
             errors["figures"] = "Filen er større enn 2 MB. Del den opp, eller fjern kolonner som ikke brukes."
         else:
             try:
-                parsed = recommendation.read_figures(data)
+                parsed = recommendation.read_figures(
+                    data, source=(figures.filename if figures else None) or "filen"
+                )
             except recommendation.FiguresError as error:
                 errors["figures"] = " ".join(error.problems[:5]) + (" …" if len(error.problems) > 5 else "")
             source = (figures.filename if figures else "") or ""

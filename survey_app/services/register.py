@@ -24,6 +24,14 @@ class RegisterError(Exception):
     """The register file cannot be loaded; the message names the line and how to fix it."""
 
 
+class OtherCountyError(RegisterError):
+    """Loading would create a second county beside the one the database has (``existing``, by name)."""
+
+    def __init__(self, name: str, existing: list[str]) -> None:
+        super().__init__(f"databasen har allerede fylkeskommunen {', '.join(existing)}, ikke {name}")
+        self.existing = existing
+
+
 @dataclass(frozen=True)
 class RegisterRow:
     kommunenummer: str
@@ -78,10 +86,21 @@ def parse_register(text: str, *, source: str = "registeret") -> list[RegisterRow
     return rows
 
 
-def load_register(session: Session, *, rows: list[RegisterRow], county_name: str, actor: str) -> County:
-    """Create or update the county's register; running it twice changes nothing the second time."""
+def load_register(
+    session: Session, *, rows: list[RegisterRow], county_name: str, actor: str, allow_new_county: bool = True
+) -> County:
+    """Create or update the county's register; running it twice changes nothing the second time.
+
+    With ``allow_new_county=False`` a county is created only in an empty database: a name that differs from
+    the county already there is far more often a missing or mistyped name than a second county, and it
+    would move every municipality of the file to the new one (``OtherCountyError``)."""
     begin_write(session)
     county = session.exec(select(County).where(County.name == county_name)).first()
+    if county is None and not allow_new_county:
+        counties = list(session.exec(select(County.name).order_by(col(County.id))))
+        if counties:
+            session.rollback()
+            raise OtherCountyError(county_name, counties)
     if county is None:
         county = County(name=county_name)
         session.add(county)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from analysis.problems import ProblemsError
 from analysis.settlement import INDEX, Rules, RulesError, Unit
+from survey_app import textfiles
 from survey_app.cells import neutralise
 from survey_app.scenario_data import FigureRow
 
@@ -39,14 +40,6 @@ class Figures:
     rows: list[FigureRow]
     criteria_columns: list[str]
     ignored: dict[str, str] = field(default_factory=dict)  # column → why it cannot be a criterion
-
-
-def decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves «CSV» in Windows-1252 unless told otherwise.
-        return data.decode("cp1252", errors="replace")
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
@@ -78,9 +71,16 @@ def whole_number(text: str, *, blank: int | None, most: int = 1_000_000) -> int 
     return int(value)
 
 
-def read_figures(data: bytes | str) -> Figures:
-    """Read the county's figures: ``kommunenummer, kommune, region, forrige_anmodning, vedtak`` and criteria."""
-    text = (data if isinstance(data, str) else decode(data)).removeprefix("\ufeff")
+def read_figures(data: bytes | str, *, source: str = "filen") -> Figures:
+    """Read the county's figures: ``kommunenummer, kommune, region, forrige_anmodning, vedtak`` and criteria.
+
+    Bytes are decoded as Excel writes them (``survey_app.textfiles``)."""
+    try:
+        text = (data if isinstance(data, str) else textfiles.decode(data, source=source)).removeprefix(
+            "\ufeff"
+        )
+    except textfiles.TextFileError as error:
+        raise FiguresError(error.problems) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)

@@ -65,13 +65,22 @@ def output_table(
     return header, body
 
 
-def to_csv(result: Recommendation, rules: Rules) -> str:
+def to_csv(result: Recommendation, rules: Rules, *, excel: bool = False) -> str:
+    """The table as CSV text. ``excel``: as Norwegian Excel opens it in columns, with «ø» intact: a
+    byte-order mark, semicolons and decimal commas; otherwise plain comma-separated with decimal points,
+    for other programs."""
     header, body = output_table(result, rules)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     writer.writerow(header)
-    writer.writerows([["" if c is None else neutralise(_plain(c)) for c in line] for line in body])
-    return out.getvalue()
+    for line in body:
+        cells = ["" if c is None else neutralise(_plain(c)) for c in line]
+        writer.writerow([_comma(c) for c in cells] if excel else cells)
+    return ("\ufeff" if excel else "") + out.getvalue()
+
+
+def _comma(value: Any) -> Any:
+    return str(value).replace(".", ",") if isinstance(value, float) else value
 
 
 def _plain(value: Any) -> Any:
