@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast lint format clean check-python migration bench system-deps
+.PHONY: run test test-fast lint format clean check-python migration bench system-deps oidc-provider
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Innspill trenger Python 3.11 eller nyere (fant " + sys.version.split()[0] + "). Sett PYTHON=python3.11 eller nyere.")'
@@ -38,15 +38,25 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(VENV)/.installed
 
+# The OpenID Connect provider the tests sign in through (tests/oidc/, npm's oidc-provider), installed
+# exactly as its lockfile pins it; again whenever the lockfile changes.
+OIDC_DIR := tests/oidc
+OIDC_STAMP := $(OIDC_DIR)/node_modules/.installed
+$(OIDC_STAMP): $(OIDC_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "Testene trenger Node.js og npm (identitetsleverandøren i tests/oidc). Installer dem med: sudo apt-get install nodejs npm"; exit 1; }
+	npm ci --prefix $(OIDC_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+oidc-provider: $(OIDC_STAMP)
+
 run: $(VENV)/.installed system-deps
 	$(BIN)/survey-app demo --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test system-deps
+test: $(VENV)/.installed-test system-deps $(OIDC_STAMP)
 	$(BIN)/python -m pytest
 
 # The everyday loop: everything but the browser, the served durability runs, the fuzzing and the analysis
 # library's model checks (all of which `make test` and CI run).
-test-fast: $(VENV)/.installed-test system-deps
+test-fast: $(VENV)/.installed-test system-deps $(OIDC_STAMP)
 	$(BIN)/python -m pytest -q -x -m "not browser" --ignore=tests/browser --ignore=tests/test_durability.py \
 	  --ignore=tests/test_fuzz.py --ignore=tests/analysis
 
@@ -69,7 +79,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix survey_app analysis tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules
 
 # A new Alembic migration from the model changes: make migration MSG="what changed"
 migration: $(VENV)/.installed-test

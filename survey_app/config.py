@@ -26,6 +26,8 @@ PRIVATE_UMASK = 0o077
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 # A host name, a *.domain wildcard (Starlette's TrustedHostMiddleware), or a bracketed IPv6 address.
 _HOST_PATTERN = re.compile(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\]")
+# The roles a provider's claim may map to (models.Role's values; not imported, to keep settings leaf-level).
+OIDC_ROLES = ("admin", "radgiver", "leser")
 
 
 class Settings(BaseSettings):
@@ -68,6 +70,25 @@ class Settings(BaseSettings):
     # Reverse proxies (comma-separated IPs or CIDRs) whose X-Forwarded-For/-Proto `survey-app serve`
     # believes; empty: none, so no one can claim another client address to the login throttle.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Sign-in through the county's own identity provider (OpenID Connect; services/oidc.py). Off while no
+    # issuer is set. The issuer is the provider's own identifier: its discovery document is read from
+    # ISSUER/.well-known/openid-configuration, and every ID token must name it.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email profile"
+    # The claim that holds the e-mail address staff users are known by in Innspill (Entra ID often sends
+    # it as `preferred_username` or `upn` rather than `email`).
+    oidc_email_claim: str = "email"
+    # A claim with the person's groups or roles (e.g. `groups`, `roles`), and which of its values give which
+    # role in Innspill: "innspill-admin=admin,innspill-radgiver=radgiver,innspill-leser=leser". Set, the
+    # provider decides everyone's role at every sign-in, and a person it gives no role is refused.
+    oidc_role_claim: str | None = None
+    oidc_role_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    # A person the provider vouches for but Innspill does not know: refused (False), or given an account.
+    oidc_create_unknown_as_leser: bool = False
+    # Off: the password form is gone and only the identity provider signs staff in.
+    password_login: bool = True
 
     @field_validator("allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
@@ -101,6 +122,67 @@ class Settings(BaseSettings):
                 ) from None
         return proxies
 
+    @field_validator("oidc_role_map", mode="before")
+    @classmethod
+    def _role_pairs(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, str] = {}
+        for item in value.split(","):
+            if not item.strip():
+                continue
+            group, sep, role = item.rpartition("=")
+            if not sep or not group.strip():
+                raise ValueError(
+                    f"SURVEY_APP_OIDC_ROLE_MAP: {item.strip()!r} is not value=role "
+                    "(e.g. innspill-admin=admin,innspill-radgiver=radgiver)"
+                )
+            pairs[group.strip()] = role.strip()
+        return pairs
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _known_roles(cls, pairs: dict[str, str]) -> dict[str, str]:
+        for group, role in pairs.items():
+            if role not in OIDC_ROLES:
+                raise ValueError(
+                    f"SURVEY_APP_OIDC_ROLE_MAP: {group}={role}: the role must be one of {', '.join(OIDC_ROLES)}"
+                )
+        return pairs
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if not self.oidc_issuer:
+            if not self.password_login:
+                raise ValueError(
+                    "SURVEY_APP_PASSWORD_LOGIN=false needs SURVEY_APP_OIDC_ISSUER: otherwise no one can sign in"
+                )
+            return self
+        issuer = urlsplit(self.oidc_issuer)
+        if issuer.scheme not in ("https", "http") or not issuer.hostname or issuer.query or issuer.fragment:
+            raise ValueError(
+                f"SURVEY_APP_OIDC_ISSUER: {self.oidc_issuer!r} is not an issuer URL "
+                "(e.g. https://login.microsoftonline.com/<tenant>/v2.0)"
+            )
+        # Outside production a provider on this machine may speak plain http (a developer's, the tests');
+        # anything else carries tokens and must use https.
+        local = issuer.hostname in ("127.0.0.1", "localhost", "::1")
+        if issuer.scheme != "https" and (self.environment == "production" or not local):
+            raise ValueError("SURVEY_APP_OIDC_ISSUER must be an https:// URL")
+        if not self.oidc_client_id or not self.oidc_client_secret:
+            raise ValueError(
+                "SURVEY_APP_OIDC_CLIENT_ID and SURVEY_APP_OIDC_CLIENT_SECRET must be set with SURVEY_APP_OIDC_ISSUER"
+            )
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError("SURVEY_APP_OIDC_SCOPES must include openid")
+        if not self.oidc_email_claim.strip():
+            raise ValueError("SURVEY_APP_OIDC_EMAIL_CLAIM must name a claim (e.g. email)")
+        if bool(self.oidc_role_claim) != bool(self.oidc_role_map):
+            raise ValueError(
+                "SURVEY_APP_OIDC_ROLE_CLAIM and SURVEY_APP_OIDC_ROLE_MAP go together: set both or neither"
+            )
+        return self
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
@@ -124,6 +206,11 @@ class Settings(BaseSettings):
         if self.environment != "production":
             hosts += [h for h in LOCAL_HOSTS if h not in hosts]
         return hosts
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether staff may sign in through the county's identity provider."""
+        return bool(self.oidc_issuer)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -11,13 +11,22 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from survey_app import audit, htmx
+from survey_app.config import Settings
 from survey_app.csrf import rotate_csrf_token
-from survey_app.deps import STAFF_KEY, OptionalStaffDep, Reopener, SessionDep, Viewer, optional_staff
+from survey_app.deps import (
+    STAFF_KEY,
+    OptionalStaffDep,
+    Reopener,
+    SessionDep,
+    SettingsDep,
+    Viewer,
+    optional_staff,
+)
 from survey_app.i18n import Lang
 from survey_app.models import Response as SurveyResponse
-from survey_app.models import SessionKind
+from survey_app.models import SessionKind, StaffUser
 from survey_app.permissions import ROLE_LABELS, Action, can
-from survey_app.services import responses, rounds, sessions, throttle
+from survey_app.services import oidc, responses, rounds, sessions, throttle
 from survey_app.services.sessions import EndReason
 
 router = APIRouter()
@@ -46,11 +55,40 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+PASSWORD_LOGIN_OFF = (
+    "Innlogging med passord er slått av i Innspill. Bruk «Logg inn med fylkets konto» i stedet."
+)
+
+
+def login_form(
+    request: Request,
+    *,
+    email: str = "",
+    error: str | None = None,
+    provider_error: str | None = None,
+    next_path: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The login page: the county's sign-in (when set up) and the password form (unless switched off).
+    ``error`` belongs to the password form, ``provider_error`` to the county's sign-in."""
+    settings: Settings = request.app.state.settings
+    context = {
+        "email": email,
+        "error": error,
+        "provider_error": provider_error,
+        "next": _safe_next(next_path) or "",
+        "oidc": settings.oidc_enabled,
+        "password_login": settings.password_login,
+        # Signed out of Innspill, still signed in at the provider: its logout is offered.
+        "provider_logout": settings.oidc_enabled and oidc.LOGOUT_KEY in request.session,
+    }
+    return htmx.render(request, "staff/login.html", context, status_code=status_code, headers=headers)
+
+
 @router.get("/ansatt/logg-inn", name="staff_login")
 def login_page(request: Request, neste: str | None = None) -> Response:
-    return htmx.render(
-        request, "staff/login.html", {"email": "", "error": None, "next": _safe_next(neste) or ""}
-    )
+    return login_form(request, next_path=neste)
 
 
 @router.post("/ansatt/logg-inn", name="staff_login_post")
@@ -61,36 +99,47 @@ def login(
     password: Annotated[str, Form(max_length=1000)] = "",
     neste: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    # The client's address as the ASGI server reports it; see services/throttle.py about proxies.
-    address = request.client.host if request.client else "ukjent"
+    settings: Settings = request.app.state.settings
+    if not settings.password_login:
+        # The form is not shown; a request that posts it anyway is refused before any password is checked.
+        return login_form(request, error=PASSWORD_LOGIN_OFF, status_code=403)
+    address = client_address(request)
     result = throttle.login(session, email=email, password=password, address=address)
-    form = {"email": email, "next": _safe_next(neste) or ""}
     if result.wait is not None:
         seconds = max(1, math.ceil(result.wait.total_seconds()))
         minutes = math.ceil(seconds / 60)
-        return htmx.render(
+        return login_form(
             request,
-            "staff/login.html",
-            {
-                **form,
-                "error": f"For mange forsøk på å logge inn. Av sikkerhetshensyn må du vente "
-                f"{minutes} {'minutt' if minutes == 1 else 'minutter'} før du prøver igjen. "
-                "Har du glemt passordet, ta kontakt med en administrator.",
-            },
+            email=email,
+            next_path=neste,
+            error=f"For mange forsøk på å logge inn. Av sikkerhetshensyn må du vente "
+            f"{minutes} {'minutt' if minutes == 1 else 'minutter'} før du prøver igjen. "
+            "Har du glemt passordet, ta kontakt med en administrator.",
             status_code=429,
             headers={"Retry-After": str(seconds)},
         )
     user = result.user
     if user is None:
-        return htmx.render(
+        return login_form(
             request,
-            "staff/login.html",
-            {
-                **form,
-                "error": "E-postadressen eller passordet er feil. Sjekk at du har skrevet riktig, og prøv igjen.",
-            },
+            email=email,
+            next_path=neste,
+            error="E-postadressen eller passordet er feil. Sjekk at du har skrevet riktig, og prøv igjen.",
             status_code=401,
         )
+    return signed_in(request, session, user=user, address=address, next_path=neste)
+
+
+def client_address(request: Request) -> str:
+    # The client's address as the ASGI server reports it; see services/throttle.py about proxies.
+    return request.client.host if request.client else "ukjent"
+
+
+def signed_in(
+    request: Request, session: Session, *, user: StaffUser, address: str, next_path: str
+) -> Response:
+    """What follows a successful sign-in, by password or through the county's identity provider: a new
+    server-side session (ending whoever was signed in before), a new CSRF token, then the page asked for."""
     _end_staff_session(request, session, reason=EndReason.logout)  # someone else's, on a shared machine
     client = sessions.Client(user_agent=request.headers.get("user-agent", ""), address=address)
     _, token = sessions.begin(session, kind=SessionKind.staff, client=client, staff_user_id=user.id)
@@ -98,20 +147,32 @@ def login(
     rotate_csrf_token(request)  # a token seen before signing in is worth nothing after
     if user.must_change_password:
         return RedirectResponse(request.url_for("account_password"), status_code=303)
-    return RedirectResponse(_safe_next(neste) or str(request.url_for("staff_rounds")), status_code=303)
+    return RedirectResponse(_safe_next(next_path) or str(request.url_for("staff_rounds")), status_code=303)
 
 
-def _end_staff_session(request: Request, session: Session, *, reason: str) -> None:
+def _end_staff_session(request: Request, session: Session, *, reason: str) -> str | None:
+    """End the signed-in staff session, if any; the provider's ID token it began with, if any, is returned."""
     if optional_staff(request, session) is not None:
         user = request.state.staff_user
         sessions.end(session, row=request.state.web_session, reason=reason, actor=audit.staff_actor(user))
     request.session.pop(STAFF_KEY, None)
+    request.session.pop(oidc.LOGOUT_KEY, None)  # an earlier logout's offer is no one's business now
+    id_token = request.session.pop(oidc.ID_TOKEN_KEY, None)
+    return id_token if isinstance(id_token, str) else None
 
 
 @router.post("/ansatt/logg-ut", name="staff_logout")
-def logout(request: Request, session: SessionDep) -> Response:
-    """Ends the session on the server: a copy of the cookie opens nothing after this."""
-    _end_staff_session(request, session, reason=EndReason.logout)
+def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Ends the session on the server: a copy of the cookie opens nothing after this.
+
+    Signed in through the county's identity provider, the login page then offers the provider's logout too
+    (routes/oidc.py). Offered, not redirected to: the CSP's form-action 'self' stops a form's redirect to
+    another site, and signing out of the county account is the person's choice (it ends their other
+    applications' sign-ins as well).
+    """
+    id_token = _end_staff_session(request, session, reason=EndReason.logout)
+    if id_token and settings.oidc_enabled:
+        request.session[oidc.LOGOUT_KEY] = id_token
     return RedirectResponse(request.url_for("staff_login"), status_code=303)
 
 

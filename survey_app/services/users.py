@@ -8,6 +8,8 @@ it. There is always at least one active administrator: without one, nobody could
 
 from __future__ import annotations
 
+import secrets
+
 from sqlmodel import Session, col, func, select
 
 from survey_app import audit, passwords
@@ -78,6 +80,65 @@ def create_user(
     )
     session.commit()
     return user
+
+
+def create_from_provider(
+    session: Session, *, email: str, full_name: str, role: Role, details: dict[str, object]
+) -> StaffUser:
+    """A staff user whom the county's identity provider signed in and Innspill did not know yet
+    (services/oidc.py, where the county allows it). Their password is random and never shown: they sign in
+    through the provider. Inside the caller's write transaction; the caller commits."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 320:
+        raise UserError(f"«{email}» er ikke en gyldig e-postadresse.", field="email")
+    user = StaffUser(
+        email=email,
+        full_name=" ".join(full_name.split())[:MAX_NAME_LENGTH],
+        role=role,
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=audit.SYSTEM,
+        action="user.create",
+        object_type="staff_user",
+        object_id=user.id,
+        details={"email": email, "role": role.value, **details},
+    )
+    return user
+
+
+def set_role_from_provider(
+    session: Session, *, user: StaffUser, role: Role, details: dict[str, object]
+) -> None:
+    """Give a user the role the identity provider's claim maps to, ending their other sessions as any role
+    change does. Inside the caller's write transaction; the caller commits. Refused (``UserError``) for the
+    last active administrator, as in ``update_user``."""
+    assert user.id is not None
+    if role == user.role:
+        return
+    if _is_last_active_admin(session, user):
+        raise UserError(LAST_ADMIN, field="role")
+    before = user.role
+    user.role = role
+    session.add(user)
+    ended = sessions.end_for_user(session, user_id=user.id, reason=sessions.EndReason.role_changed)
+    audit.record(
+        session,
+        actor=audit.SYSTEM,
+        action="user.update",
+        object_type="staff_user",
+        object_id=user.id,
+        details={
+            "email": user.email,
+            "role_from": before.value,
+            "role_to": role.value,
+            "sessions_ended": ended,
+            **details,
+        },
+    )
 
 
 def authenticate(session: Session, *, email: str, password: str, address: str) -> StaffUser | None:

@@ -1,0 +1,1 @@
+"""The OpenID Connect provider the tests sign in through (``provider.mjs``, npm's oidc-provider)."""
