@@ -162,6 +162,12 @@ class Round(SQLModel, table=True):
     closes_on: date
     status: RoundStatus = Field(default=RoundStatus.draft, sa_type=_enum(RoundStatus))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The case folder in the county's archive its documents go to (services/archive): an existing case by
+    # its saksnummer (year and sequence number), or none yet, when the archive package creates a case with
+    # ``archive_case_title`` (blank: a title made from the round's).
+    archive_case_year: int | None = None
+    archive_case_number: int | None = None
+    archive_case_title: str = Field(default="", max_length=300)
 
 
 class Invitation(SQLModel, table=True):

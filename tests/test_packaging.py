@@ -83,6 +83,7 @@ def test_the_wheel_carries_templates_questionnaires_static_files_and_migrations(
         "survey_app/static/app.css",
         "survey_app/migrations/env.py",
         "survey_app/data/viken_2020_2023.csv",
+        "survey_app/services/archive/schema/no.ks.fiks.arkiv.v1.arkivering.arkivmelding.opprett.xsd",
     ):
         assert shipped in names, shipped
     assert sum(name.startswith("survey_app/migrations/versions/") for name in names) >= 10

@@ -244,6 +244,16 @@ GRID_ROUTES: dict[str, tuple[str, str, list[int]]] = {
     ),
     "round_status": ("POST", "/ansatt/runder/{round}/status", [LOGIN, LOGIN, 403, 403, 303]),
     # Last: it needs a submitted response, which makes the respondent routes above read-only.
+    "archive_round": ("GET", "/ansatt/runder/{round}/arkiv", [LOGIN, LOGIN, 403, 200, 200]),
+    "archive_case_folder": ("POST", "/ansatt/runder/{round}/arkiv", [LOGIN, LOGIN, 403, 303, 303]),
+    # Nothing submitted yet: nothing to archive (409); a leser may not export. The grid's scenario is final.
+    "archive_round_zip": ("GET", "/ansatt/runder/{round}/arkivpakke.zip", [LOGIN, LOGIN, 403, 409, 409]),
+    "archive_response_zip": ("GET", "/ansatt/svar/{response}/arkivpakke.zip", [LOGIN, LOGIN, 403, 409, 409]),
+    "archive_recommendation_zip": (
+        "GET",
+        "/ansatt/anbefaling/{scenario}/arkivpakke.zip",
+        [LOGIN, LOGIN, 403, 200, 200],
+    ),
     "staff_reopen": ("POST", "/ansatt/svar/{response}/gjenapne", [LOGIN, LOGIN, 403, 303, 303]),
     # Open to everyone who holds a link; a forged one is «Lenken er ikke gyldig» for all.
     "invitation_confirm": ("POST", "/i/9999-forged", [404, 404, 404, 404, 404]),
@@ -255,6 +265,9 @@ PUBLIC = {
     "staff_login",
     "staff_login_post",
     "staff_logout",
+    "staff_oidc_start",
+    "staff_oidc_callback",
+    "staff_oidc_logout",
     "invitation_open",
     "static",
     "api_docs",

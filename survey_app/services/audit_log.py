@@ -33,6 +33,9 @@ KINDS = {
     "login": "Innlogging",
     "login.failed": "Mislykket innlogging",
     "login.throttled": "Innlogging sperret etter for mange forsøk",
+    "login.oidc": "Innlogging med fylkets konto",
+    "login.oidc_refused": "Innlogging med fylkets konto avvist",
+    "login.oidc_error": "Innlogging med fylkets konto feilet",
     "session.end": "Utlogging eller avsluttet økt",
     "session.end_others": "Andre økter avsluttet",
     "register.load": "Kommuneregister lastet",
@@ -71,6 +74,8 @@ KINDS = {
     "knowledge.history_import": "Kunnskapsgrunnlag: bosettingshistorikk importert",
     "knowledge.register_import": "Kunnskapsgrunnlag: registertall importert",
     "knowledge.recommendation_recorded": "Kunnskapsgrunnlag: endelig anbefaling skrevet inn",
+    "archive.export": "Arkivpakke lastet ned",
+    "archive.case_folder": "Saksmappe i arkivet valgt",
 }
 
 # Who did it, besides a staff user (whose id is the filter's value).

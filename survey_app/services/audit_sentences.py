@@ -357,6 +357,57 @@ def _login_throttled(t: _Told) -> str:
     return f"Innlogging som {account} fra adressen {address} ble sperret etter for mange feil passord"
 
 
+def _provider_details(t: _Told) -> None:
+    """Which identity provider, and the person's id there: the e-mail alone can be given to someone else."""
+    if issuer := t.text("issuer"):
+        t.add(f"Identitetsleverandør: {issuer}, brukerens id der: {t.text('sub') or 'ukjent'}.")
+
+
+def _login_oidc(t: _Told) -> str:
+    if address := t.text("address"):
+        t.add(f"Fra adressen {address}.")
+    _provider_details(t)
+    return f"{t.who} logget inn med fylkets konto"
+
+
+# Why a sign-in through the identity provider was refused, as the log tells it.
+_OIDC_REFUSALS = {
+    "unknown": "fordi e-postadressen ikke tilhører noen bruker i Innspill",
+    "inactive": "fordi brukeren er deaktivert",
+    "no_role": "fordi gruppene i fylkets konto ikke gir noen rolle i Innspill",
+    "no_email": "fordi identitetsleverandøren ikke oppga noen e-postadresse",
+    "email_unverified": "fordi identitetsleverandøren ikke hadde bekreftet e-postadressen",
+    "last_admin": "fordi gruppene ville tatt rollen fra den siste aktive administratoren",
+}
+
+
+def _login_oidc_refused(t: _Told) -> str:
+    if address := t.text("address"):
+        t.add(f"Fra adressen {address}.")
+    _provider_details(t)
+    why = _OIDC_REFUSALS.get(t.text("reason"), "")
+    email = t.text("email")
+    who = t.who if t.event.actor.startswith("staff:") else (email or t.who)
+    return f"Innlogging med fylkets konto for {who} ble avvist" + (f" {why}" if why else "")
+
+
+# What went wrong in a failed sign-in flow (services/oidc.py ERRORS), as the log tells it.
+_OIDC_ERRORS = {
+    "access_denied": "ble avbrutt eller avvist hos identitetsleverandøren",
+    "provider_error": "ble stoppet av en feil hos identitetsleverandøren",
+    "state": "ble avvist fordi svaret var utløpt, allerede brukt eller hørte til en annen nettleser",
+    "unreachable": "feilet fordi identitetsleverandøren ikke svarte",
+    "invalid_response": "ble avvist fordi svaret fra identitetsleverandøren ikke kunne bekreftes",
+}
+
+
+def _login_oidc_error(t: _Told) -> str:
+    # The technical cause (``detail``, in the provider's or the library's English) stays in the stored
+    # details and the server log, for the county's IT; the log page tells what happened.
+    what = _OIDC_ERRORS.get(t.text("error"), "feilet")
+    return f"Innlogging med fylkets konto fra adressen {t.text('address') or 'ukjent'} {what}"
+
+
 def _session_end(t: _Told) -> str:
     reason = t.text("reason")
     if reason == "logout":
@@ -513,7 +564,14 @@ def _api_token_revoke(t: _Told) -> str:
     return f"{t.who} trakk tilbake {_token_name(t)}"
 
 
+def _from_provider(t: _Told, line: str) -> None:
+    if t.text("source") == "oidc":
+        t.add(line)
+        _provider_details(t)
+
+
 def _user_create(t: _Told) -> str:
+    _from_provider(t, "Opprettet da personen logget inn med fylkets konto for første gang.")
     email = t.text("email")
     user = t.user()
     named = f"{user} ({email})" if email and user != email else user
@@ -526,6 +584,7 @@ def _user_create(t: _Told) -> str:
 
 
 def _user_update(t: _Told) -> str:
+    _from_provider(t, "Rollen følger gruppene personen har i fylkets konto.")
     changes = []
     if "role_to" in t.d:
         changes.append(f"rollen fra {role_name(t.text('role_from'))} til {role_name(t.text('role_to'))}")
@@ -753,10 +812,39 @@ def _unknown(t: _Told) -> str:
     return f"{t.who} gjorde en endring som loggen ikke har noen beskrivelse av ennå"
 
 
+def _archive_export(t: _Told) -> str:
+    if counted := t.count("documents", "dokument", "dokumenter"):
+        t.add(f"{counted}.")
+    if kind := t.text("journalposttype"):
+        t.add("Journalført som utgående til IMDi." if kind == "U" else "Journalført som notat.")
+    if t.text("via") == "cli":
+        t.add("Fra kommandolinjen.")
+    if t.event.object_type == "response":
+        return f"{t.who} lastet ned arkivpakken for {t.response()}"
+    if t.event.object_type == "scenario":
+        return f"{t.who} lastet ned arkivpakken for den endelige anbefalingen i {t.scenario()}"
+    return f"{t.who} lastet ned arkivpakkene for {t.round()}"
+
+
+def _archive_case_folder(t: _Told) -> str:
+    year, number = t.d.get("saksaar"), t.d.get("sakssekvensnummer")
+    if isinstance(year, int) and isinstance(number, int):
+        return f"{t.who} satte saksmappen i arkivet for {t.round()} til sak {year}/{number}"
+    title = t.text("tittel")
+    return f"{t.who} valgte en ny sak i arkivet for {t.round()}" + (
+        f" med tittelen «{title}»" if title else ""
+    )
+
+
 _DESCRIBERS: dict[str, Describer] = {
     "login": _login,
     "login.failed": _login_failed,
     "login.throttled": _login_throttled,
+    "archive.export": _archive_export,
+    "archive.case_folder": _archive_case_folder,
+    "login.oidc": _login_oidc,
+    "login.oidc_refused": _login_oidc_refused,
+    "login.oidc_error": _login_oidc_error,
     "session.end": _session_end,
     "session.end_others": _session_end_others,
     "register.load": _register_load,
