@@ -108,16 +108,16 @@ def _check_codebook(path: Path) -> bool:
 )
 def rounds_list() -> None:
     """List the rounds (newest first) with the figures a county asks for before a command takes --round."""
-    from survey_app.models import Questionnaire, QuestionnaireVersion
     from survey_app.routes.staff import ROUND_STATUS_LABELS as labels
-    from survey_app.services import rounds
+    from survey_app.services import catalog, rounds
 
     table: list[list[str]] = []
     with ready_session(cli_settings()) as session:
         for round_ in rounds.list_rounds(session):
             assert round_.id is not None
-            version = session.get(QuestionnaireVersion, round_.questionnaire_version_id)
-            questionnaire = session.get(Questionnaire, version.questionnaire_id) if version else None
+            # The questionnaire's own version label (2026.2), as the staff pages show it, not the
+            # database's import counter.
+            definition = catalog.round_definition(session, round_)
             counts = rounds.status_counts(session, round_.id)
             table.append(
                 [
@@ -125,7 +125,7 @@ def rounds_list() -> None:
                     round_.title,
                     str(round_.year),
                     labels.get(round_.status.value, round_.status.value),
-                    f"{questionnaire.slug} v{version.version_no}" if questionnaire and version else "–",
+                    f"{definition.id} {definition.version}",
                     str(counts.total),
                     str(counts.submitted),
                 ]

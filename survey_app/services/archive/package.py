@@ -1,7 +1,7 @@
 """An archive package: one arkivmelding.xml with the PDF/A files it names, as one ZIP, or many in one ZIP.
 
 The layout is what a Fiks Arkiv message carries (``arkivmelding.xml`` and its files side by side, the files
-named as ``referanseDokumentfil`` says), plus a short README.txt in Norwegian for the person who opens the ZIP
+named as ``referanseDokumentfil`` says), plus a short LESMEG.txt in Norwegian for the person who opens the ZIP
 by hand. A round's ZIP holds one such folder per submitted response.
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from survey_app.dates import format_datetime
 from survey_app.services.archive.arkivmelding import FILENAME
 
 README = "LESMEG.txt"
@@ -48,7 +49,7 @@ class ArchivePackage:
         lines = [
             self.title,
             "",
-            f"Laget av Innspill {self.made_at:%d.%m.%Y %H:%M} (UTC).",
+            f"Laget av Innspill {format_datetime(self.made_at)}.",
             f"{FILENAME} er en arkivmelding etter KS Fiks Arkiv V1 (no.ks.fiks.arkiv.v1.arkivering.arkivmelding"
             ".opprett), kontrollert mot KS' skjema før pakken ble laget.",
             "Dokumentene er PDF/A-2b:",
