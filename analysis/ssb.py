@@ -31,6 +31,7 @@ from analysis.problems import ProblemsError
 from analysis.tabular import (
     MAX_ROWS,
     TableError,
+    TextFileError,
     csv_rows,
     decode,
     delimiters,
@@ -72,7 +73,10 @@ class StatTable:
 
 def read_statbank(data: bytes) -> StatTable:
     """Read a statbank download: JSON-stat (1 or 2) or semicolon CSV."""
-    text = decode(data)
+    try:
+        text = decode(data)
+    except TextFileError as error:
+        raise StatbankError(error.problems) from None
     if not text.strip():
         raise StatbankError(["Filen er tom."])
     if text.lstrip().startswith("{"):

@@ -6,6 +6,7 @@ point at it. Shared by ``history_file`` (settlement history) and ``ssb`` (statba
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -15,6 +16,8 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
+
+from analysis.problems import ProblemsError
 
 # More rows than any county's municipalities × years; the cap keeps a wrong file from filling memory.
 MAX_ROWS = 20_000
@@ -37,15 +40,44 @@ class TableError(ValueError):
 Row = tuple[int, list[str]]
 
 
-def decode(data: bytes) -> str:
-    """Text from UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252.
+class TextFileError(ProblemsError):
+    """The file is not text Innspill can read; the problem names the file and how to save it instead."""
 
-    Excel on Windows and SSB's older downloads write Windows-1252 unless told otherwise.
+
+def decode(data: bytes, *, source: str = "filen") -> str:
+    """The text of ``data``: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+
+    The one reader for files as Excel and Windows editors write them (register, rules, figures, history and
+    SSB files): Excel saves «CSV UTF-8» with a byte-order mark, plain «CSV» in Windows-1252 and «Unicode-tekst»
+    as UTF-16. Anything else (an XLSX workbook given as CSV, a PDF) is refused with its name and what to do.
     """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise TextFileError([_not_text(source)]) from None
+    if data.startswith(b"PK\x03\x04"):
+        raise TextFileError(
+            [f"{source} er en Excel-arbeidsbok (XLSX), ikke tekst. Lagre den som «CSV UTF-8» i Excel."]
+        )
+    if b"\x00" in data:
+        raise TextFileError([_not_text(source)])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        # The five bytes Windows-1252 leaves undefined: neither encoding, so not a file we can read right.
+        raise TextFileError([_not_text(source)]) from None
+
+
+def _not_text(source: str) -> str:
+    return (
+        f"{source} er verken UTF-8- eller Windows-1252-tekst, og ser ikke ut som tekst (CSV) i det hele tatt. "
+        "Åpne den i Excel eller en tekstredigerer og lagre den som «CSV UTF-8»."
+    )
 
 
 def is_xlsx(data: bytes) -> bool:
@@ -128,9 +160,10 @@ def tables(data: bytes) -> Iterator[list[Row]]:
     if is_xlsx(data):
         yield xlsx_rows(data)
         return
-    text = decode(data)
-    if "\x00" in text:
-        raise TableError("Filen ser ikke ut som tekst (CSV) eller et Excel-ark (XLSX).")
+    try:
+        text = decode(data)
+    except TextFileError as error:
+        raise TableError(error.problems[0]) from None
     for delimiter in delimiters(text):
         yield csv_rows(text, delimiter)
 

@@ -414,7 +414,7 @@ def test_rounds_list_shows_each_round_with_its_id_and_figures(cli: Cli) -> None:
     assert len(lines) == 1 + 3, lines
     survey = next(line for line in lines if SURVEY_ROUND in line)
     assert survey.split()[0] == str(round_id)
-    assert "2026" in survey and "Åpen" in survey and "kommuneundersokelse-sivilsamfunn v" in survey
+    assert "2026" in survey and "Åpen" in survey and "kommuneundersokelse-sivilsamfunn 2026.2" in survey
     assert survey.split()[-2:] == [str(DEMO_MUNICIPALITIES), str(submitted)], survey
     assert any("Avsluttet" in line for line in lines), "last year's round is closed"
 

@@ -24,9 +24,9 @@ from typing import Literal
 
 from sqlmodel import Session, col, delete, select
 
-from analysis.history_file import HistoryFileError, HistoryRecord, read_history
+from analysis.history_file import HistoryRecord, read_history
 from analysis.problems import ProblemsError
-from analysis.ssb import StatbankError, StatTable, read_statbank
+from analysis.ssb import StatTable, read_statbank
 from survey_app import audit
 from survey_app.db import begin_write
 from survey_app.models import KnowledgeUpload, RegisterValue, SettlementHistory, utcnow
@@ -112,7 +112,7 @@ class PreviewOutdated(Exception):
 def _read_history(data: bytes) -> list[HistoryRecord]:
     try:
         return read_history(data).records
-    except HistoryFileError as error:
+    except ProblemsError as error:  # the file's problems, also when it is not text at all
         raise KnowledgeError(error.problems) from None
 
 
@@ -247,7 +247,7 @@ def _finish(session: Session, *, preview: ImportPreview, actor: str, upload_id: 
 def _read_statbank(data: bytes) -> StatTable:
     try:
         return read_statbank(data)
-    except StatbankError as error:
+    except ProblemsError as error:
         raise KnowledgeError(error.problems) from None
 
 
