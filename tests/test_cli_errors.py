@@ -371,9 +371,16 @@ def test_ctrl_c_is_130_and_one_line(command: list[str], workdir: Path) -> None:
     try:
         wait_until_reading_stdin(process)
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=120)
+        # Standard input stays open until the command has ended: closing it (as communicate() does at once)
+        # would race the signal, and on a busy machine the command would read the end of its input first.
+        process.wait(timeout=120)
+        assert process.stdout is not None and process.stderr is not None
+        out, err = process.stdout.read(), process.stderr.read()
     finally:
         process.kill()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
     assert "Traceback" not in out + err, err
     assert process.returncode == errors.INTERRUPTED, (process.returncode, err)
     assert err.strip().splitlines()[-1] == "Avbrutt.", err

@@ -340,7 +340,9 @@ def test_fifty_municipalities_autosaving_at_once_lose_nothing(
         start.wait(timeout=120)  # every session is open: now they all save at once
         began = time.perf_counter()
         # A backup taken meanwhile is a consistent database (SQLite's backup API, or pg_dump).
-        copy = backup.backup(engine=engine, target=settings.data_dir / "under-last.backup", actor="test")
+        made = backup.backup(
+            engine=engine, settings=settings, target=settings.data_dir / "under-last.backup", actor="test"
+        )
         for done in running:
             done.result(timeout=300)
         wall = time.perf_counter() - began
@@ -358,7 +360,7 @@ def test_fifty_municipalities_autosaving_at_once_lose_nothing(
         "every acknowledged save bumped its response's version exactly once"
     )
     check_integrity(engine)
-    assert backup.inspect_file(copy.path).revision == copy.revision
+    assert backup.inspect_file(made.file.path).revision == made.file.revision
 
     lat = sorted(saves.latencies)
     print(

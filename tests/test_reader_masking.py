@@ -284,7 +284,11 @@ def test_a_leser_sees_no_personal_data_on_any_page(
                 assert r.status_code == 403, f"{url}: a leser may not, yet got {r.status_code}"
             answered[route.name] = answered.get(route.name, 0) + (r.status_code == 200)
     # Not an empty walk: every page a leser may open did open.
-    assert [name for name, ok in permitted.items() if ok and not answered.get(name)] == []
+    # Sign-in through the county's identity provider answers 404 here, where none is configured.
+    provider = {"staff_oidc_start", "staff_oidc_callback", "staff_oidc_logout"}
+    assert [
+        name for name, ok in permitted.items() if ok and not answered.get(name) and name not in provider
+    ] == []
     assert len(seen) > 60, len(seen)
     # And the pages that show answers showed the seeded ones, masked.
     for name in (

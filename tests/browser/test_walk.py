@@ -413,6 +413,14 @@ NOT_PAGES = {
     "recommendation_document": "a download",
     "round_blank_pdf": "a download",
     "respondent_blank_pdf": "a download",
+    "archive_round_zip": "a download",
+    "archive_response_zip": "a download",
+    "archive_recommendation_zip": "a download",
+    # Sign-in through the county's identity provider: redirects to and from it (404 without one), and the
+    # login page they end on is walked. tests/test_oidc.py and test_oidc_browser.py go through them.
+    "staff_oidc_start": "a redirect",
+    "staff_oidc_callback": "a redirect",
+    "staff_oidc_logout": "a redirect",
     "api_rounds": "JSON",
     "api_round": "JSON",
     "api_round_answers": "JSON",

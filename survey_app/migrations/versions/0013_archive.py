@@ -35,7 +35,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("round", schema=None) as batch_op:
-        batch_op.drop_column("archive_case_title")
-        batch_op.drop_column("archive_case_number")
-        batch_op.drop_column("archive_case_year")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35 and newer have it): batch mode would copy «round» into a
+    # new table and drop the old one, which the invitations, responses and analyses still point at.
+    for column in ("archive_case_title", "archive_case_number", "archive_case_year"):
+        op.drop_column("round", column)
