@@ -327,6 +327,10 @@ def test_a_file_in_neither_encoding_names_the_file() -> None:
 READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def wait_until_reading_stdin(process: subprocess.Popen[str]) -> None:
     """Block until ``process`` waits in read(0, …): Ctrl-C then reaches a running command, not start-up."""
     syscall = Path(f"/proc/{process.pid}/syscall")
@@ -367,6 +371,10 @@ def test_ctrl_c_is_130_and_one_line(command: list[str], workdir: Path) -> None:
         text=True,
         cwd=workdir,
         env=clean_env(),
+        # As a terminal's foreground command: a shell that starts a job in the background (CI's, say) sets
+        # SIGINT to «ignore», which children inherit, and Python then never turns Ctrl-C into
+        # KeyboardInterrupt.
+        preexec_fn=_default_sigint,
     )
     try:
         wait_until_reading_stdin(process)
@@ -378,6 +386,7 @@ def test_ctrl_c_is_130_and_one_line(command: list[str], workdir: Path) -> None:
         out, err = process.stdout.read(), process.stderr.read()
     finally:
         process.kill()
+        process.wait(timeout=60)
         for stream in (process.stdin, process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
