@@ -35,6 +35,9 @@ from survey_app.services.archive import arkivmelding as am
 from survey_app.services.archive.build import SKJERMING
 from tests.factories import World, make_scenario, make_world
 
+# The test database is chosen at run time (getfixturevalue): it runs again on PostgreSQL.
+pytestmark = pytest.mark.database
+
 STANDARD = Path(__file__).parent / "standards" / "fiks-arkiv-v1"
 SCHEMA = xmlschema.XMLSchema(str(STANDARD / "no.ks.fiks.arkiv.v1.arkivering.arkivmelding.opprett.xsd"))
 LIBXML2 = etree.XMLSchema(

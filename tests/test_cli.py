@@ -43,6 +43,9 @@ from survey_app.models import (
 from survey_app.questionnaires import shipped_files
 from survey_app.security import verify_password
 
+# The test database is chosen at run time (getfixturevalue): it runs again on PostgreSQL.
+pytestmark = pytest.mark.database
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = shipped_files(REPO_ROOT / "questionnaires")  # the codebook is not a questionnaire
 SURVEY_ROUND = "Kommuneundersøkelsen 2026"

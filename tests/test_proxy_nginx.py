@@ -49,9 +49,10 @@ FORGED = "198.51.100.7"  # TEST-NET-2: what a client claims to be
 STARTUP_SECONDS = 90  # generous: a loaded machine imports slowly
 WRONG_PASSWORD = "feil-passord-hver-gang"
 
-pytestmark = pytest.mark.skipif(
-    NGINX is None, reason="nginx er ikke installert (make system-deps installerer det)"
-)
+pytestmark = [
+    pytest.mark.skipif(NGINX is None, reason="nginx er ikke installert (make system-deps installerer det)"),
+    pytest.mark.database,  # the test database is chosen at run time: it runs again on PostgreSQL
+]
 
 
 def free_port() -> int:

@@ -35,6 +35,9 @@ from survey_app.models import Municipality, Response, ResponseStatus, Round, Rou
 from tests.conftest import TEST_SECRET
 from tests.test_demo_language import unknown_words
 
+# The test database is chosen at run time (getfixturevalue): it runs again on PostgreSQL.
+pytestmark = pytest.mark.database
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SYSTEMD_UNIT = REPO_ROOT / "deploy" / "systemd" / "innspill.service"
 INSTALLED_COMMAND = "/opt/innspill/venv/bin/survey-app"
