@@ -36,13 +36,20 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "database: uses the test database chosen at run time (getfixturevalue), so it runs again on PostgreSQL",
     )
+    config.addinivalue_line(
+        "markers",
+        "first_pass_only: checks what pages or files look like, the same on any database; not run again on "
+        "PostgreSQL",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On PostgreSQL (CI's second pass) only the tests that use the test database run again.
 
     The rest (the analysis library, the command line's messages, the wheel, README's examples) would run
-    exactly as in the SQLite pass before it; running them twice took CI past its 20 minutes.
+    exactly as in the SQLite pass before it; running them twice took CI past its 20 minutes. So would the
+    checks marked ``first_pass_only``: the walk of every page and axe look at what a page shows, which the
+    database engine does not change (the page tests on PostgreSQL check what the queries bring).
     """
     if not os.environ.get("SURVEY_APP_TEST_DATABASE_URL"):
         return
@@ -50,7 +57,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     again: list[pytest.Item] = []
     for item in items:
         uses = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("database")
-        (keep if uses else again).append(item)
+        (keep if uses and not item.get_closest_marker("first_pass_only") else again).append(item)
     if again:
         config.hook.pytest_deselected(items=again)
         items[:] = keep

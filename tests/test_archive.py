@@ -324,6 +324,8 @@ def test_cli_writes_one_zip_per_response_and_one_for_the_round(
 # --- the demo -----------------------------------------------------------------------------------------
 
 
+# The packages are the same on any database engine; the other archive tests run again on PostgreSQL.
+@pytest.mark.first_pass_only
 def test_every_archive_package_of_the_demo_validates(session: Session, settings: Settings) -> None:
     """Slow (the demo takes about a minute): every submitted response of every demo round, packaged."""
     demo.setup_demo(session, settings=settings)

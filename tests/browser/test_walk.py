@@ -86,6 +86,9 @@ from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD
 from tests.test_permissions import COLUMN, GRID_ROUTES, PUBLIC
 
+# What a page shows does not depend on the database engine: run in CI's first (SQLite) pass only.
+pytestmark = pytest.mark.first_pass_only
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "walk"
 WORDS_FILE = Path(__file__).with_name("walk_words.txt")
 WIDTHS = (390, 1280)
