@@ -54,11 +54,16 @@ run: $(VENV)/.installed system-deps
 test: $(VENV)/.installed-test system-deps $(OIDC_STAMP)
 	$(BIN)/python -m pytest
 
-# The everyday loop: everything but the browser, the served durability runs, the fuzzing and the analysis
-# library's model checks (all of which `make test` and CI run).
+# The everyday loop, under three minutes: everything but the browser, the served durability runs, the
+# fuzzing, the analysis library's model checks, the tests that start real programs one after another
+# (commands as subprocesses, nginx, the OpenID provider, the wheel, PDF/A) and the leser walk of every page.
+# `make test` and CI run them all.
+FAST_IGNORE := tests/browser tests/test_durability.py tests/test_fuzz.py tests/analysis tests/test_cli_errors.py \
+  tests/test_readme.py tests/test_serve_cli.py tests/test_proxy_nginx.py tests/test_oidc.py tests/test_packaging.py \
+  tests/test_logs_and_files.py tests/test_backup.py tests/test_backup_restore_links.py tests/test_cli.py \
+  tests/test_reader_masking.py tests/test_archive.py
 test-fast: $(VENV)/.installed-test system-deps $(OIDC_STAMP)
-	$(BIN)/python -m pytest -q -x -m "not browser" --ignore=tests/browser --ignore=tests/test_durability.py \
-	  --ignore=tests/test_fuzz.py --ignore=tests/analysis
+	$(BIN)/python -m pytest -q -x -m "not browser and not first_pass_only" $(addprefix --ignore=,$(FAST_IGNORE))
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
